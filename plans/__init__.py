@@ -1,0 +1,1 @@
+"""Plan documents in, draft plan out: tables, deadlines, units and people."""
