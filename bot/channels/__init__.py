@@ -1,0 +1,1 @@
+"""Channel adapters: Telegram, Zalo and the console, each translating to Inbound/Outbound."""

@@ -1,0 +1,174 @@
+"""The Telegram channel: python-telegram-bot's Bot does the API calls, we own delivery.
+
+python-telegram-bot's Updater acknowledges updates before any handler runs (polling moves
+the offset as soon as a batch is queued in memory; its webhook answers 200 at once), so a
+crash loses every queued reply. Here the getUpdates offset only moves past updates already
+stored in the inbox, and the webhook answers only after the insert. Updates become neutral
+``Inbound`` values and ``Outbound`` values become API calls; nothing else knows Telegram.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import warnings
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from models.messages import Attachment, Inbound, Outbound
+from scheduler.sender import SendOutcome
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
+GROUP_TYPES = ("group", "supergroup", "channel")
+
+
+def make_bot(token: str, *, api_url: str, file_url: str, pool: int = 64) -> Bot:
+    """A Bot with a connection pool large enough for the sender's concurrent sends."""
+    request = HTTPXRequest(connection_pool_size=pool, read_timeout=15, write_timeout=15,
+                           connect_timeout=10, pool_timeout=30)
+    updates = HTTPXRequest(connection_pool_size=2, read_timeout=60, connect_timeout=10)
+    return Bot(token, base_url=api_url, base_file_url=file_url, request=request,
+               get_updates_request=updates)
+
+
+def to_inbound(update: Update) -> Inbound | None:
+    """Translate one Telegram update; None for updates the bot does not act on."""
+    if update.callback_query is not None:
+        return _from_callback(update.callback_query)
+    message = update.message
+    if message is None or message.chat is None:
+        return None  # edited messages, channel posts, member updates: nothing to answer
+    return _from_message(message)
+
+
+def _from_message(message: Message) -> Inbound:
+    user = message.from_user
+    reply_to = None
+    if message.reply_to_message is not None and message.reply_to_message.from_user is not None \
+            and message.reply_to_message.from_user.is_bot:
+        reply_to = str(message.reply_to_message.message_id)
+    attachment = None
+    if message.photo:
+        biggest = message.photo[-1]
+        attachment = Attachment(kind="photo", file_id=biggest.file_id,
+                                file_name=f"photo-{message.message_id}.jpg",
+                                mime_type="image/jpeg", size=biggest.file_size or 0)
+    elif message.document is not None:
+        doc = message.document
+        attachment = Attachment(kind="document", file_id=doc.file_id,
+                                file_name=doc.file_name or "", mime_type=doc.mime_type,
+                                size=doc.file_size or 0)
+    return Inbound(
+        channel=CHANNEL, chat_id=str(message.chat.id), user_id=str(user.id) if user else None,
+        text=message.text or message.caption or "", is_group=message.chat.type in GROUP_TYPES,
+        message_id=str(message.message_id), reply_to=reply_to, attachment=attachment,
+        language=user.language_code if user else None,
+    )
+
+
+def _from_callback(query: CallbackQuery) -> Inbound:
+    message = query.message
+    chat_id = str(message.chat.id) if message is not None else str(query.from_user.id)
+    is_group = message is not None and message.chat.type in GROUP_TYPES
+    return Inbound(
+        channel=CHANNEL, chat_id=chat_id, user_id=str(query.from_user.id), is_group=is_group,
+        button=(query.data or "")[:64], callback_id=query.id,
+        button_message_id=str(message.message_id) if message is not None else None,
+        language=query.from_user.language_code,
+    )
+
+
+def check_secret(expected: str, given: str | None) -> bool:
+    """Compare the webhook's secret header in constant time."""
+    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def _markup(message: Outbound) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+        for row in message.buttons
+    ])
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # the int form of retry_after is deprecated in v22
+        warnings.simplefilter("ignore")
+        value: Any = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramTransport:
+    """Delivers Outbound messages with a python-telegram-bot Bot; maps errors to outcomes."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    def is_group(self, chat_id: str) -> bool:
+        return chat_id.startswith("-")
+
+    async def send(self, chat_id: str, message: Outbound) -> SendOutcome:
+        try:
+            if message.callback_id:
+                await self._answer_callback(message)
+            sent = await self._send(chat_id, message)
+        except RetryAfter as exc:
+            return SendOutcome(ok=False, retry_after=max(_seconds(exc), 1.0))
+        except Forbidden as exc:
+            return SendOutcome(ok=False, unreachable=True, error=str(exc)[:200])
+        except BadRequest as exc:
+            text = str(exc).lower()
+            if "chat not found" in text or "user not found" in text:
+                return SendOutcome(ok=False, unreachable=True, error=str(exc)[:200])
+            if "message is not modified" in text:
+                return SendOutcome(ok=True, message_id=message.edit_of)
+            return SendOutcome(ok=False, permanent=True, error=str(exc)[:200])
+        except (NetworkError, TelegramError) as exc:  # timeouts, 5xx, connection resets
+            return SendOutcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:200])
+        return SendOutcome(ok=True, message_id=sent)
+
+    async def _send(self, chat_id: str, message: Outbound) -> str | None:
+        markup = _markup(message)
+        if message.edit_of:
+            try:
+                await self.bot.edit_message_text(message.text, chat_id=chat_id,
+                                                 message_id=int(message.edit_of),
+                                                 reply_markup=markup)
+                return message.edit_of
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return message.edit_of
+                # Too old or deleted to edit: say it in a new message instead.
+        last: Message | None = None
+        if message.text:
+            last = await self.bot.send_message(chat_id, message.text, reply_markup=markup)
+        for f in message.files:
+            last = await self.bot.send_document(chat_id, InputFile(f.content, filename=f.file_name))
+        return str(last.message_id) if last else None
+
+    async def _answer_callback(self, message: Outbound) -> None:
+        try:
+            await self.bot.answer_callback_query(message.callback_id or "", text=message.toast)
+        except TelegramError:
+            pass  # too late to answer (over 15 s): the message itself still goes out
+
+    async def fetch_file(self, file_id: str) -> bytes:
+        file = await self.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())

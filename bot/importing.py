@@ -1,0 +1,102 @@
+"""``python -m bot import``: read a plan, show what it holds, store it (or not, with --dry-run)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bot.app import open_app
+from bot.errors import UserError
+from locales import N_, t
+from models.db import session_scope
+from models.queries import org_by_code
+from models.tables import Organization
+from plans.draft import DraftPlan
+from plans.errors import ImportRefused
+from plans.report import render_report
+from plans.store import store_plan
+from sqlmodel import select
+
+PROGRESS_BAR_FROM = 200  # rows; smaller plans import in a blink
+
+
+def read_draft(path: Path, *, max_bytes: int) -> DraftPlan:
+    """Read ``path`` into a draft plan, turning every refusal into one clear sentence."""
+    from plans.reader import read_plan
+
+    if not path.is_file():
+        raise UserError(N_("Không tìm thấy tệp {path}."), path=str(path))
+    try:
+        return read_plan(path, max_bytes=max_bytes)
+    except ImportRefused as exc:
+        raise UserError(exc.msgid, **exc.params) from exc
+
+
+def run_import(path: Path, *, org_code: str | None, dry_run: bool, as_json: bool,
+               locale: str) -> int:
+    from bot.settings import Settings
+
+    settings = Settings()
+    draft = read_draft(path, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    if dry_run:
+        if as_json:
+            print(json.dumps(draft.to_json(locale), ensure_ascii=False, indent=1))
+        else:
+            print(render_report(draft, locale))
+        return 0
+    app = open_app(settings)
+    with session_scope(app.engine) as session:
+        org = _pick_org(session, org_code)
+        bar = _ProgressBar(len(draft.tasks) + len(draft.indicators), locale)
+        result = store_plan(session=session, org_id=org.id or 0, draft=draft,
+                            now=app.clock.now(), progress=bar.update)
+        bar.close()
+    if as_json:
+        out = draft.to_json(locale)
+        out["stored"] = {"plan_id": result.plan.id, "added": result.added,
+                         "updated": result.updated, "removed": result.removed,
+                         "unchanged": result.unchanged}
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        print(render_report(draft, locale, stored=result))
+        print(t(locale, "Đã lưu vào {org}.", org=org.name))
+    return 0
+
+
+def _pick_org(session: object, code: str | None) -> Organization:
+    if code:
+        org = org_by_code(session=session, code=code)  # type: ignore[arg-type]
+        if org is None:
+            raise UserError(N_("Không có đơn vị mã {code}. Thêm bằng: python -m bot org {code} "
+                               "\"Tên phường\""), code=code)
+        return org
+    orgs = session.exec(select(Organization)).all()  # type: ignore[attr-defined]
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs:
+        raise UserError(N_("Chưa có xã, phường nào. Thêm bằng: python -m bot org nam-dong "
+                           "\"Phường Nam Đồng\", rồi nhập lại với --org nam-dong."))
+    raise UserError(N_("Có nhiều xã, phường; hãy chọn bằng --org (một trong: {codes})."),
+                    codes=", ".join(o.code for o in orgs))
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr for large plans, silent for small ones."""
+
+    def __init__(self, total: int, locale: str) -> None:
+        self.total = total
+        self.shown = total >= PROGRESS_BAR_FROM and sys.stderr.isatty()
+        self.label = t(locale, "Đang lưu")
+
+    def update(self, done: int, total: int) -> None:
+        if self.shown and (done % 20 == 0 or done == total):
+            width = 30
+            filled = width * done // max(total, 1)
+            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                             f"{done}/{total}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")

@@ -1,0 +1,1 @@
+"""What the bot says and does: inbound messages in, outbound messages out."""

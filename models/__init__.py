@@ -1,0 +1,1 @@
+"""SQLModel tables, the engine and sessions, and the queries every stage shares."""

@@ -1,0 +1,32 @@
+"""Readers: one per document format, each turning a document into raw tables and its text.
+
+``docx``, ``xlsx``, ``delimited`` (csv/tsv and tab-separated text dumps) and ``markdown``
+(pipe tables) live here; the two hard text dumps (``pdf_dump``, ``ocr_dump``) expose
+``read_tables(text) -> list[RawTable]``. A reader undoes layout only where the layout says so
+(merged cells, header rows marked to repeat) and leaves meaning to ``plans.interpret``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plans.tables import RawTable
+
+
+@dataclass
+class ReadDocument:
+    """What a reader found: the tables in document order and the text around them."""
+
+    tables: list[RawTable] = field(default_factory=list)
+    text: str = ""  # the prose and layout text, for the plan's number, date, issuer and title
+    guessed: bool = False  # the tables were guessed from plain text (PDF/OCR dumps)
+    text_lines: bool = False  # row numbers are lines of a text file
+
+
+def caption(lines: list[str], *, max_chars: int = 300) -> str:
+    """Return the caption of a table from the non-empty lines just above it, or ""."""
+    for line in reversed(lines):
+        text = " ".join(line.split())
+        if text:
+            return text if len(text) <= max_chars else ""
+    return ""

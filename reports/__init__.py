@@ -1,0 +1,1 @@
+"""Summaries, charts and report files for leaders."""

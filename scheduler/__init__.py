@@ -1,0 +1,1 @@
+"""When to remind whom, the durable outbox and the sender that paces delivery."""
