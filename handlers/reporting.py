@@ -25,8 +25,17 @@ from models.queries import (
     task_label,
     tasks_for_official,
 )
-from models.tables import Indicator, Official, OutboxMessage, ProgressUpdate, Snooze, Task
+from models.tables import (
+    ChatLink,
+    Indicator,
+    Official,
+    OutboxMessage,
+    ProgressUpdate,
+    Snooze,
+    Task,
+)
 from plans.vntext import fold_key
+from scheduler.outbox import enqueue
 from scheduler.render import STATUS_LABELS, shorten
 
 MAX_CHOICES = 6
@@ -295,6 +304,17 @@ def _snooze(ctx: Context, official: Official, arg: str, *, days: int) -> list[Ou
     for msg in pending:
         msg.due_at = until
         ctx.session.add(msg)
+    # And the reminder they snoozed comes back then, once.
+    link = ctx.session.exec(select(ChatLink).where(
+        ChatLink.channel == ctx.inbound.channel, ChatLink.chat_id == ctx.inbound.chat_id)).first()
+    enqueue(ctx.session, [{
+        "org_id": task.org_id, "official_id": official.id, "task_id": task.id,
+        "kind": "reminder", "reason": "snooze", "channel": ctx.inbound.channel,
+        "chat_id": link.chat_id if link else ctx.inbound.chat_id, "due_at": until,
+        "payload": {"due_date": task.due_date.isoformat() if task.due_date else None,
+                    "audience": "lead"},
+        "idempotency_key": f"task:{task.id}:{official.id}:snooze:{until.isoformat()}",
+    }])
     return [ctx.reply(ctx.t("Được, tôi sẽ nhắc lại nhiệm vụ {label} vào {date}.",
                             label=task_label(task), date=fmt_date(until_day, ctx.locale)),
                       edit_of=ctx.inbound.button_message_id)]

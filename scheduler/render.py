@@ -43,6 +43,7 @@ HEADLINES = {
     "yearly_dec": N_("🗓 Nhiệm vụ hằng năm: sắp hết năm"),
     "kpi_period": N_("📏 Đến kỳ báo cáo số liệu chỉ tiêu"),
     "catchup": N_("📬 Các nhắc việc trong lúc hệ thống gián đoạn"),
+    "snooze": N_("⏰ Nhắc lại như đồng chí đã hẹn"),
 }
 MAX_TITLE = 110
 MAX_TASKS_IN_ONE_MESSAGE = 8
@@ -153,7 +154,7 @@ def render_reminder(
 def _dominant(reasons: Sequence[str]) -> str:
     """The most pressing reason among a bundle's rows names the whole message."""
     order = ["escalation", "overdue", "overdue_weekly", "due_today", "due_1", "due_3", "due_7",
-             "due_14", "kpi_period", "yearly_dec", "yearly_nov", "monthly", "catchup"]
+             "due_14", "snooze", "kpi_period", "yearly_dec", "yearly_nov", "monthly", "catchup"]
     for reason in order:
         if reason in reasons:
             return reason

@@ -50,6 +50,7 @@ from scheduler.workcalendar import WorkCalendar
 log = logging.getLogger(__name__)
 
 CATCH_UP_AFTER = timedelta(days=1)
+RECHECK = timedelta(minutes=1)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_MAX = timedelta(hours=1)
@@ -132,7 +133,9 @@ class Sender:
             total.cancelled += stats.cancelled
             total.rows += stats.rows
             total.messages += stats.messages
-            if stats.rows < self.batch_size or not stats.delivered:
+            # Go on while batches find rows: answers and alerts queued by this run go out too.
+            # Every claimed row ends final, or is given back for a moment after now.
+            if stats.rows == 0:
                 return total
 
     async def _run_batch(self) -> SenderStats:
@@ -199,12 +202,13 @@ class Sender:
                     no_chat.append(row)
                     continue
                 if row.channel not in self.transports:
-                    later.setdefault(now, []).append(row.id or 0)  # another process sends it
+                    # Another process sends this channel; look again in a minute.
+                    later.setdefault(now + RECHECK, []).append(row.id or 0)
                     continue
                 old = now - row.due_at > CATCH_UP_AFTER
                 reminders.setdefault((row.channel, row.chat_id, old), []).append(row)
             elif row.channel not in self.transports:
-                later.setdefault(now, []).append(row.id or 0)
+                later.setdefault(now + RECHECK, []).append(row.id or 0)
             elif row.kind in QUIET_KINDS and (opens := self.open_at(row.org_id, now)):
                 later.setdefault(opens, []).append(row.id or 0)
             elif row.chat_id is None:
