@@ -303,9 +303,7 @@ class Pacer:
         if state.waiters:
             self._queue_chat(chat, state)
         elif state.in_flight == 0:
-            idle = self._idle_groups if state.is_group else self._idle_private
-            idle[chat] = None
-            idle.move_to_end(chat)
+            self._mark_idle(chat, state)
         if self._runner is not None and self._wakeup is not None:
             self._wakeup.set()
 
@@ -390,6 +388,8 @@ class Pacer:
             if waiter.future.done():  # cancelled, not yet forgotten: it takes no slot
                 if state.waiters:
                     self._queue_chat(chat, state)
+                else:
+                    self._mark_idle(chat, state)
                 continue
             self._grant(state, now, max(overall, ready_at, waiter.arrived))
             waiter.future.set_result(None)
@@ -421,10 +421,14 @@ class Pacer:
             else:
                 state.token += 1
                 if state.in_flight == 0:
-                    idle = self._idle_groups if state.is_group else self._idle_private
-                    idle[chat] = None
+                    self._mark_idle(chat, state)
         if self._wakeup is not None:
             self._wakeup.set()
+
+    def _mark_idle(self, chat: Hashable, state: _ChatState) -> None:
+        idle = self._idle_groups if state.is_group else self._idle_private
+        idle[chat] = None
+        idle.move_to_end(chat)
 
     # --- forgetting quiet chats ------------------------------------------------------------------
 

@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+# python-telegram-bot 22 warns about its int-valued time periods (retry_after) unless told to
+# use timedelta; the suite runs with warnings as errors, and the bot sets the same.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 from models import migrate
 from models.db import DatabaseUnavailable, check_reachable, make_engine
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import (
+# Time periods (retry_after) as timedelta: the int form is deprecated in python-telegram-bot 22.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import (  # noqa: E402
     Bot,
     CallbackQuery,
     InlineKeyboardButton,
@@ -24,11 +28,17 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
+from telegram.error import (  # noqa: E402
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest  # noqa: E402
 
-from models.messages import Attachment, Inbound, Outbound
-from scheduler.sender import SendOutcome
+from models.messages import Attachment, Inbound, Outbound  # noqa: E402
+from scheduler.sender import SendOutcome  # noqa: E402
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
