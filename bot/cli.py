@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot.errors import UserError
-from locales import N_, CatalogNotCompiled, DEFAULT_LOCALE, t
+from locales import DEFAULT_LOCALE, N_, CatalogNotCompiled, t
 
 Command = Callable[[argparse.Namespace], int]
 

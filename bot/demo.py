@@ -143,7 +143,8 @@ class Demo:
             existing = {fold_key(o.name): o for o in session.exec(
                 select(Official).where(Official.org_id == org_id))}
             for person in PEOPLE:
-                key = make_unit(person.unit).key if person.unit else None
+                ref = make_unit(person.unit) if person.unit else None
+                key = ref.key if ref else None
                 unit = next((u for u in units if u.key == key), None)
                 if person.invited:
                     token = create_invitation(session=session, org_id=org_id, now=now, unit=unit)

@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from models.db import session_scope
 from models.messages import Outbound
@@ -51,7 +51,7 @@ def digest_job(engine: Engine, clock: Clock, zone: ZoneInfo) -> int:
     queued = 0
     with session_scope(engine) as session:
         readers = session.exec(select(Official).where(
-            col(Official.active), (Official.role == "admin") | col(Official.is_chair))).all()
+            col(Official.active), or_(Official.role == "admin", col(Official.is_chair)))).all()
         for reader in readers:
             summary = build_summary(session=session, viewer=reader, now=now, zone=zone)
             if not summary.total:

@@ -168,9 +168,10 @@ class TelegramService:
 
     async def start_webhook(self) -> Any:
         """Serve Telegram's webhook: check the secret, store the update, then answer 200."""
+        from urllib.parse import urlparse
+
         import tornado.web
         from tornado.httpserver import HTTPServer
-        from urllib.parse import urlparse
 
         settings = self.app.settings
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""

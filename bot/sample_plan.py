@@ -22,8 +22,8 @@ def build_sample_docx(target: Path, source: Path = SAMPLE_SOURCE) -> Path:
     """Write the sample plan as a .docx at ``target`` and return it."""
     document = Document()
     style = document.styles["Normal"]
-    style.font.name = "Times New Roman"  # type: ignore[attr-defined]
-    style.font.size = Pt(13)  # type: ignore[attr-defined]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(13)
     table_rows: list[list[str]] = []
     for raw in [*source.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()

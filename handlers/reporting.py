@@ -40,10 +40,12 @@ from scheduler.render import STATUS_LABELS, shorten
 
 MAX_CHOICES = 6
 # Words that say nothing about which task a message is about.
-_STOP = set(
-    "va cac cua cho trong tren voi de da dang se la co khong chua duoc theo ve nay do the nhung "
-    "mot hai ba nhiem vu viec thuc hien trien khai hoan thanh xong bao cao ke hoach phuong xa "
-    "tai tu den nam thang ngay ro roi r k ko em anh chi a u oi nhe".split()
+_STOP = frozenset(
+    """
+    va cac cua cho trong tren voi de da dang se la co khong chua duoc theo ve nay do the nhung
+    mot hai ba nhiem vu viec thuc hien trien khai hoan thanh xong bao cao ke hoach phuong xa
+    tai tu den nam thang ngay ro roi r k ko em anh chi a u oi nhe
+    """.split()
 )
 MODES = {"p": "progress", "b": "blocker", "x": "extension", "v": "value"}
 
@@ -128,8 +130,9 @@ def on_attachment(ctx: Context) -> list[Outbound]:
     official = _official(ctx)
     att = ctx.inbound.attachment
     assert att is not None
-    item = {"kind": att.kind, "file_name": att.file_name[:255], "mime_type": att.mime_type,
-            "size": att.size, "channel_file_id": att.file_id}
+    item: dict[str, Any] = {"kind": att.kind, "file_name": att.file_name[:255],
+                            "mime_type": att.mime_type, "size": att.size,
+                            "channel_file_id": att.file_id}
     conv = ctx.conversation
     if conv.state == "confirm":
         data = dict(conv.data)
@@ -160,7 +163,7 @@ def on_attachment(ctx: Context) -> list[Outbound]:
 def _understand_and_confirm(
     ctx: Context, target: Task | Indicator, text: str, mode: str | None
 ) -> Outbound:
-    u = understand(text, today=ctx.today, expects_value=isinstance(target, Indicator))
+    u = _understood(ctx, text, expects_value=isinstance(target, Indicator))
     draft = _draft_from(u, mode, text)
     if not _has_content(draft):
         ctx.set_state("await_text", mode=mode, **_ref(target))
@@ -185,6 +188,15 @@ def _draft_from(u: Understanding, mode: str | None, text: str) -> dict[str, Any]
     if mode == "value" and not draft["value"]:
         draft["value"] = shorten(text, 120)
     return draft
+
+
+def _understood(ctx: Context, text: str, *, expects_value: bool = False) -> Understanding:
+    """Understand ``text`` once per message (task matching and the draft both need it)."""
+    key = (text, expects_value)
+    cached = ctx.cache.get(key)
+    if cached is None:
+        cached = ctx.cache[key] = understand(text, today=ctx.today, expects_value=expects_value)
+    return cached
 
 
 def _has_content(draft: dict[str, Any]) -> bool:
@@ -368,7 +380,7 @@ def _resolve_target(
 def _by_number(
     ctx: Context, candidates: list[Task | Indicator], text: str
 ) -> Task | Indicator | None:
-    refs = understand(text, today=ctx.today).task_refs
+    refs = _understood(ctx, text).task_refs
     for ref in refs:
         found = find_task_by_label(session=ctx.session, tasks=candidates, label=ref)  # type: ignore[arg-type]
         if found is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gettext
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ class CatalogNotCompiled(RuntimeError):
     """A catalog's .mo file is missing or older than its .po: run ``make locales``."""
 
 
-def N_(msgid: str) -> str:  # noqa: N802 - the conventional name extractors look for
+def N_(msgid: str) -> str:
     """Mark ``msgid`` for extraction without translating it now."""
     return msgid
 
@@ -51,7 +51,7 @@ def normalize_locale(locale: str | None) -> str:
     return lang if lang in SUPPORTED_LOCALES else DEFAULT_LOCALE
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(locale: str) -> gettext.NullTranslations:
     lang = normalize_locale(locale)
     mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"

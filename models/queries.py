@@ -21,7 +21,7 @@ from models.tables import (
 
 OPEN_STATUSES: tuple[str, ...] = ("not_started", "in_progress", "blocked")
 _ROMAN = {r: i for i, r in enumerate(
-    "I II III IV V VI VII VIII IX X XI XII XIII XIV XV".split(), start=1)}
+    ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"], start=1)}
 
 
 def task_label(task: Task | Indicator) -> str:

@@ -26,8 +26,8 @@ from plans.units import make_unit
 from scheduler.clock import SimulatedClock
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-VH = make_unit("Phòng Văn hóa - Xã hội")
-KT = make_unit("Phòng Kinh tế, Hạ tầng và Đô thị")
+VH = make_unit("Phòng Văn hóa - Xã hội") or UnitRef("Phòng Văn hóa - Xã hội", "vhxh")
+KT = make_unit("Phòng Kinh tế, Hạ tầng và Đô thị") or UnitRef("Phòng Kinh tế", "kt")
 
 
 def at(y: int, m: int, d: int, hh: int = 8, mm: int = 35) -> datetime:

@@ -19,7 +19,7 @@ from typing import Any
 # Time periods (retry_after) as timedelta: the int form is deprecated in python-telegram-bot 22.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import (  # noqa: E402
+from telegram import (
     Bot,
     CallbackQuery,
     InlineKeyboardButton,
@@ -28,17 +28,17 @@ from telegram import (  # noqa: E402
     Message,
     Update,
 )
-from telegram.error import (  # noqa: E402
+from telegram.error import (
     BadRequest,
     Forbidden,
     NetworkError,
     RetryAfter,
     TelegramError,
 )
-from telegram.request import HTTPXRequest  # noqa: E402
+from telegram.request import HTTPXRequest
 
-from models.messages import Attachment, Inbound, Outbound  # noqa: E402
-from scheduler.sender import SendOutcome  # noqa: E402
+from models.messages import Attachment, Inbound, Outbound
+from scheduler.sender import SendOutcome
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

@@ -127,7 +127,7 @@ def test_only_the_directing_leader_may_decide_an_extension(kit: Kit) -> None:
     kit.press("Bình", "Đúng, lưu lại")
     [request] = kit.received("Đỗ Minh Tuấn")
     approve = next(b.data for row in request.buttons for b in row if b.data.startswith("xa:"))
-    kit.console.say  # the official tries the leader's button data in their own chat
+    # The official tries the leader's button data in their own chat.
     kit.console._receive(Inbound(channel="console", chat_id=kit.chats["Bình"],
                                  user_id=kit.chats["Bình"], button=approve, callback_id="x"))
     answer = kit.received("Bình")
