@@ -1,10 +1,19 @@
-"""``python -m bot import``: read a plan, show what it holds, store it (or not, with --dry-run)."""
+"""``python -m bot import``: read a plan, show what it holds, store it (or not, with --dry-run).
+
+With ``--dry-run`` nothing is opened but the file: no database, not even its file. Every
+refusal (a missing, damaged, protected or oversized file, no appendix table) is one sentence
+on stderr and exit status 2, before the database is touched. Storing goes through
+``handlers.plan_upload.store_and_replan``, as a plan sent in chat does, so a revision's
+changed deadlines get their reminders re-planned the same way.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+
+from sqlmodel import select
 
 from bot.app import open_app
 from bot.errors import UserError
@@ -15,8 +24,6 @@ from models.tables import Organization
 from plans.draft import DraftPlan
 from plans.errors import ImportRefused
 from plans.report import render_report
-from plans.store import store_plan
-from sqlmodel import select
 
 PROGRESS_BAR_FROM = 200  # rows; smaller plans import in a blink
 
@@ -31,6 +38,9 @@ def read_draft(path: Path, *, max_bytes: int) -> DraftPlan:
         return read_plan(path, max_bytes=max_bytes)
     except ImportRefused as exc:
         raise UserError(exc.msgid, **exc.params) from exc
+    except OSError as exc:  # unreadable: permissions, a file vanishing mid-read
+        raise UserError(N_("Không đọc được tệp {path} ({reason})."), path=str(path),
+                        reason=exc.strerror or type(exc).__name__) from exc
 
 
 def run_import(path: Path, *, org_code: str | None, dry_run: bool, as_json: bool,
@@ -45,18 +55,23 @@ def run_import(path: Path, *, org_code: str | None, dry_run: bool, as_json: bool
         else:
             print(render_report(draft, locale))
         return 0
+    from handlers.plan_upload import store_and_replan
+
     app = open_app(settings)
     with session_scope(app.engine) as session:
         org = _pick_org(session, org_code)
         bar = _ProgressBar(len(draft.tasks) + len(draft.indicators), locale)
-        result = store_plan(session=session, org_id=org.id or 0, draft=draft,
-                            now=app.clock.now(), progress=bar.update)
-        bar.close()
+        try:
+            result = store_and_replan(session=session, org_id=org.id or 0, draft=draft,
+                                      now=app.clock.now(), progress=bar.update)
+        finally:
+            bar.close()
     if as_json:
         out = draft.to_json(locale)
         out["stored"] = {"plan_id": result.plan.id, "added": result.added,
                          "updated": result.updated, "removed": result.removed,
-                         "unchanged": result.unchanged}
+                         "kpis_added": result.kpis_added, "kpis_updated": result.kpis_updated,
+                         "kpis_removed": result.kpis_removed, "unchanged": result.unchanged}
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         print(render_report(draft, locale, stored=result))

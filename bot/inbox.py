@@ -19,12 +19,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from handlers.context import FetchFile
 from handlers.router import dispatch
 from locales import t
 from models.db import session_scope
 from models.messages import Inbound, Outbound
 from models.queries import official_by_chat
 from models.tables import InboundUpdate
+from plans.reader import MAX_BYTES
 from scheduler.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -75,8 +77,13 @@ class Processed:
 def process_pending(
     engine: Engine, *, now: datetime, zone: ZoneInfo, channels: list[str] | None = None,
     limit: int = 100, default_locale: str = "vi", bot_username: str | None = None,
+    fetch_file: FetchFile | None = None, max_upload_bytes: int = MAX_BYTES,
 ) -> list[Processed]:
-    """Handle stored updates in arrival order; return what each one queued."""
+    """Handle stored updates in arrival order; return what each one queued.
+
+    ``fetch_file`` downloads a file a person sent, given its channel file id; it is called
+    from this (worker) thread, so it must block (see ``bot.files.blocking_fetch``).
+    """
     with session_scope(engine, readonly=True) as session:
         query = select(InboundUpdate.id).where(InboundUpdate.state == "pending")
         if channels:
@@ -90,7 +97,8 @@ def process_pending(
                 if row is None or row.state != "pending":
                     continue  # another worker took it
                 done.append(_handle(session, row, now=now, zone=zone,
-                                    default_locale=default_locale, bot_username=bot_username))
+                                    default_locale=default_locale, bot_username=bot_username,
+                                    fetch_file=fetch_file, max_upload_bytes=max_upload_bytes))
         except Exception as exc:
             log.exception("update %s failed", inbox_id)
             _record_failure(engine, inbox_id, exc, now=now, zone=zone,
@@ -99,10 +107,12 @@ def process_pending(
 
 
 def _handle(session: Session, row: InboundUpdate, *, now: datetime, zone: ZoneInfo,
-            default_locale: str, bot_username: str | None) -> Processed:
+            default_locale: str, bot_username: str | None, fetch_file: FetchFile | None,
+            max_upload_bytes: int) -> Processed:
     inbound = Inbound.from_dict(row.payload)
     answers = dispatch(session, inbound, now=now, zone=zone, default_locale=default_locale,
-                       bot_username=bot_username)
+                       bot_username=bot_username, fetch_file=fetch_file,
+                       max_upload_bytes=max_upload_bytes)
     keys = _queue_answers(session, row, inbound, answers, now=now)
     row.state, row.processed_at = "done", now
     if official_by_chat(session=session, channel=inbound.channel,
@@ -141,8 +151,8 @@ def _record_failure(engine: Engine, inbox_id: int | None, exc: Exception, *, now
         if row.attempts >= MAX_ATTEMPTS:
             row.state = "failed"
             inbound = Inbound.from_dict(row.payload)
-            sorry = Outbound(text=t(default_locale, "Xin lỗi, bot gặp lỗi khi xử lý tin nhắn này; "
-                                                    "văn phòng đã được ghi nhận. Hãy thử lại sau."),
-                             callback_id=inbound.callback_id)
+            text = t(default_locale, "Xin lỗi, bot gặp lỗi khi xử lý tin nhắn này; "
+                                     "văn phòng đã được ghi nhận. Hãy thử lại sau.")
+            sorry = Outbound(text=text, callback_id=inbound.callback_id)
             _queue_answers(session, row, inbound, [sorry], now=now)
         session.add(row)

@@ -43,7 +43,7 @@ HELP = {
 def help_(ctx: Context) -> list[Outbound]:
     """Explain what the bot does for this person's role."""
     role = ctx.official.role if ctx.official else "official"
-    return [ctx.reply(ctx.t(HELP.get(role, HELP["official"])))]
+    return [ctx.reply(ctx._(HELP.get(role, HELP["official"])))]
 
 
 def lang(ctx: Context) -> list[Outbound]:
@@ -55,8 +55,8 @@ def lang(ctx: Context) -> list[Outbound]:
     if wanted in SUPPORTED_LOCALES:
         ctx.official.locale = wanted
         ctx.session.add(ctx.official)
-        return [ctx.reply(ctx.t("Đã chuyển sang tiếng Việt."), edit_of=ctx.inbound.button_message_id)]
-    return [ctx.reply(ctx.t("Chọn ngôn ngữ:"),
+        return [ctx.reply(ctx._("Đã chuyển sang tiếng Việt."), edit_of=ctx.inbound.button_message_id)]
+    return [ctx.reply(ctx._("Chọn ngôn ngữ:"),
                       ((Button("Tiếng Việt", "l:vi"), Button("English", "l:en")),))]
 
 
@@ -69,12 +69,12 @@ def tasks(ctx: Context) -> list[Outbound]:
         rows = [t for t in tasks_visible_to(session=ctx.session, official=ctx.official)
                 if t.status != "done"]
     if not rows:
-        return [ctx.reply(ctx.t("Không có nhiệm vụ nào đang mở. 🎉"))]
-    lines = [ctx.t("Nhiệm vụ đang mở ({n}), xếp theo hạn:", n=len(rows))]
+        return [ctx.reply(ctx._("Không có nhiệm vụ nào đang mở. 🎉"))]
+    lines = [ctx._("Nhiệm vụ đang mở ({n}), xếp theo hạn:", n=len(rows))]
     lines += [task_line(t, ctx.locale, ctx.today, with_status=True) for t in rows[:LIST_LIMIT]]
     if len(rows) > LIST_LIMIT:
-        lines.append(ctx.t("… và {n} nhiệm vụ khác.", n=len(rows) - LIST_LIMIT))
-    lines.append(ctx.t("Gõ /task <số> để xem chi tiết, ví dụ /task {label}.",
+        lines.append(ctx._("… và {n} nhiệm vụ khác.", n=len(rows) - LIST_LIMIT))
+    lines.append(ctx._("Gõ /task <số> để xem chi tiết, ví dụ /task {label}.",
                        label=task_label(rows[0])))
     return [ctx.reply("\n".join(lines))]
 
@@ -86,34 +86,34 @@ def task(ctx: Context) -> list[Outbound]:
     visible = tasks_visible_to(session=ctx.session, official=ctx.official)
     found = find_task_by_label(session=ctx.session, tasks=visible, label=label) if label else None
     if found is None:
-        return [ctx.reply(ctx.t("Không tìm thấy nhiệm vụ \"{label}\" trong danh sách của bạn. "
+        return [ctx.reply(ctx._("Không tìm thấy nhiệm vụ \"{label}\" trong danh sách của bạn. "
                                 "Gõ /tasks để xem số nhiệm vụ.", label=label[:20]))]
     unit = ctx.session.get(Unit, found.lead_unit_id) if found.lead_unit_id else None
     lines = [f"{task_label(found)}. {found.title[:700]}",
-             ctx.t("Đơn vị chủ trì: {unit}", unit=unit.name if unit else "—")]
+             ctx._("Đơn vị chủ trì: {unit}", unit=unit.name if unit else "—")]
     if found.directing_text:
-        lines.append(ctx.t("Chỉ đạo: {who}", who=found.directing_text[:200]))
+        lines.append(ctx._("Chỉ đạo: {who}", who=found.directing_text[:200]))
     if found.output:
-        lines.append(ctx.t("Sản phẩm: {output}", output=found.output[:200]))
+        lines.append(ctx._("Sản phẩm: {output}", output=found.output[:200]))
     lines.append(task_line(found, ctx.locale, ctx.today, with_status=True).split("\n")[-1].strip())
     history = task_history(session=ctx.session, task_id=found.id or 0)
     if history:
-        lines.append(ctx.t("Cập nhật gần đây:"))
+        lines.append(ctx._("Cập nhật gần đây:"))
         for update in history:
             who = ctx.session.get(Official, update.official_id)
             bits = [fmt_date(update.created_at.astimezone(ctx.zone).date(), ctx.locale)]
             if update.status:
-                bits.append(ctx.t(STATUS_LABELS[update.status]))
+                bits.append(ctx._(STATUS_LABELS[update.status]))
             if update.percent is not None:
                 bits.append(fmt_percent(update.percent, ctx.locale))
             if update.blocker:
-                bits.append(ctx.t("vướng: {text}", text=update.blocker[:80]))
+                bits.append(ctx._("vướng: {text}", text=update.blocker[:80]))
             if who:
                 bits.append(who.name)
             lines.append(" • " + " · ".join(bits))
     else:
-        lines.append(ctx.t("Chưa có cập nhật nào."))
-    buttons = ((Button(ctx.t("📝 Cập nhật tiến độ"), f"p:{found.id}"),),)
+        lines.append(ctx._("Chưa có cập nhật nào."))
+    buttons = ((Button(ctx._("📝 Cập nhật tiến độ"), f"p:{found.id}"),),)
     return [ctx.reply("\n".join(lines), buttons if found.status != "done" else ())]
 
 
@@ -121,7 +121,7 @@ def summary(ctx: Context) -> list[Outbound]:
     """Show leaders and admins where the plan stands."""
     assert ctx.official is not None
     if ctx.official.role not in ("leader", "admin"):
-        return [ctx.reply(ctx.t("Lệnh /summary dành cho lãnh đạo và văn phòng. "
+        return [ctx.reply(ctx._("Lệnh /summary dành cho lãnh đạo và văn phòng. "
                                 "Gõ /tasks để xem nhiệm vụ của bạn."))]
     data = build_summary(session=ctx.session, viewer=ctx.official, now=ctx.now, zone=ctx.zone)
     return [ctx.reply(render_summary(data, ctx.locale))]
@@ -131,10 +131,10 @@ def invite(ctx: Context) -> list[Outbound]:
     """Create a one-time invitation link for an official or a unit (admins only)."""
     assert ctx.official is not None
     if ctx.official.role != "admin":
-        return [ctx.reply(ctx.t("Chỉ văn phòng (quản trị) mới tạo được lời mời."))]
+        return [ctx.reply(ctx._("Chỉ văn phòng (quản trị) mới tạo được lời mời."))]
     who = ctx.inbound.text.partition(" ")[2].strip()
     if not who:
-        return [ctx.reply(ctx.t("Gõ /invite kèm họ tên cán bộ hoặc tên đơn vị, ví dụ: "
+        return [ctx.reply(ctx._("Gõ /invite kèm họ tên cán bộ hoặc tên đơn vị, ví dụ: "
                                 "/invite Phòng Văn hóa - Xã hội"))]
     wanted = fold_key(who)
     official = next((o for o in ctx.session.exec(
@@ -148,11 +148,11 @@ def invite(ctx: Context) -> list[Outbound]:
         if unit is None:
             unit = next((u for u in units if wanted and wanted in fold_key(u.name)), None)
     if official is None and unit is None:
-        return [ctx.reply(ctx.t("Không tìm thấy cán bộ hay đơn vị \"{who}\".", who=who[:60]))]
+        return [ctx.reply(ctx._("Không tìm thấy cán bộ hay đơn vị \"{who}\".", who=who[:60]))]
     token = create_invitation(session=ctx.session, org_id=ctx.official.org_id, now=ctx.now,
                               official=official, unit=unit, created_by=ctx.official.id)
     target = official.name if official else (unit.name if unit else "")
-    return [ctx.reply(ctx.t("Lời mời cho {target} (dùng một lần, hết hạn sau 7 ngày):\n{link}",
+    return [ctx.reply(ctx._("Lời mời cho {target} (dùng một lần, hết hạn sau 7 ngày):\n{link}",
                             target=target, link=invite_link(ctx, token)))]
 
 
@@ -170,4 +170,4 @@ def invite_link_for(channel: str, bot_username: str | None, token: str) -> str:
 def cancel(ctx: Context) -> list[Outbound]:
     """Drop whatever the bot was waiting for."""
     ctx.clear_state()
-    return [ctx.reply(ctx.t("Đã hủy."))]
+    return [ctx.reply(ctx._("Đã hủy."))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -12,6 +13,11 @@ from sqlmodel import Session, select
 from locales import normalize_locale, t
 from models.messages import Button, Inbound, Outbound
 from models.tables import Conversation, Official, Organization
+from plans.reader import MAX_BYTES
+
+# Downloads a file the person sent, by the channel's file id; the channel adapter provides it
+# (handlers never see the platform). Blocking: handlers run in a worker thread.
+FetchFile = Callable[[str], bytes]
 
 
 @dataclass
@@ -24,6 +30,9 @@ class Context:
     org: Organization | None = None
     default_locale: str = "vi"
     bot_username: str | None = None  # for invitation deep links
+    cache: dict[Any, Any] = field(default_factory=dict)  # per-message memo (understanding)
+    fetch_file: FetchFile | None = None  # None: this channel cannot hand over files
+    max_upload_bytes: int = MAX_BYTES  # larger files are refused before they are downloaded
     _conversation: Conversation | None = field(default=None, repr=False)
 
     @property
@@ -36,7 +45,8 @@ class Context:
     def today(self) -> date:
         return self.now.astimezone(self.zone).date()
 
-    def t(self, msgid: str, /, **params: Any) -> str:
+    def _(self, msgid: str, /, **params: Any) -> str:
+        """Translate for the person in this chat (extracted like gettext's ``_``)."""
         return t(self.locale, msgid, **params)
 
     def reply(

@@ -52,8 +52,8 @@ def request_extension(
                            key=f"ext:{update.id}", task_id=task.id):
             sent += 1
     if sent:
-        return [ctx.reply(ctx.t("Đã chuyển đề nghị gia hạn tới lãnh đạo chỉ đạo."))]
-    return [ctx.reply(ctx.t("Chưa có lãnh đạo nào nhận được đề nghị gia hạn qua bot; "
+        return [ctx.reply(ctx._("Đã chuyển đề nghị gia hạn tới lãnh đạo chỉ đạo."))]
+    return [ctx.reply(ctx._("Chưa có lãnh đạo nào nhận được đề nghị gia hạn qua bot; "
                             "hãy báo văn phòng."))]
 
 
@@ -64,10 +64,10 @@ def on_decision(ctx: Context) -> list[Outbound]:
     update = ctx.session.get(ProgressUpdate, int(arg)) if arg.isdigit() else None
     task = ctx.session.get(Task, update.task_id) if update and update.task_id else None
     if update is None or task is None or task.org_id != ctx.official.org_id:
-        return [ctx.reply(ctx.t("Đề nghị này không còn."))]
+        return [ctx.reply(ctx._("Đề nghị này không còn."))]
     deciders = {o.id for o in directing_leaders(ctx, task)}
     if ctx.official.id not in deciders and ctx.official.role != "admin":
-        return [ctx.reply(ctx.t("Chỉ lãnh đạo chỉ đạo nhiệm vụ mới duyệt được đề nghị này."))]
+        return [ctx.reply(ctx._("Chỉ lãnh đạo chỉ đạo nhiệm vụ mới duyệt được đề nghị này."))]
     requester = ctx.session.get(Official, update.official_id)
     approved = action == "xa" and update.expected_date is not None
     if approved:
@@ -94,6 +94,6 @@ def on_decision(ctx: Context) -> list[Outbound]:
                  label=task_label(task)))
         notify_official(session=ctx.session, official=requester, outbound=Outbound(text=msg),
                         now=ctx.now, key=f"extdecision:{update.id}", task_id=task.id)
-    done = (ctx.t("Đã đồng ý gia hạn nhiệm vụ {label}.", label=task_label(task)) if approved
-            else ctx.t("Đã từ chối gia hạn nhiệm vụ {label}.", label=task_label(task)))
+    done = (ctx._("Đã đồng ý gia hạn nhiệm vụ {label}.", label=task_label(task)) if approved
+            else ctx._("Đã từ chối gia hạn nhiệm vụ {label}.", label=task_label(task)))
     return [ctx.reply(done, edit_of=ctx.inbound.button_message_id)]

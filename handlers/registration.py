@@ -53,14 +53,14 @@ def start(ctx: Context) -> list[Outbound]:
     token = ctx.inbound.text.partition(" ")[2].strip()
     if not token:
         if ctx.official is not None:
-            return [ctx.reply(ctx.t("Chào đồng chí {name}! Gõ /tasks để xem nhiệm vụ, /help để "
+            return [ctx.reply(ctx._("Chào đồng chí {name}! Gõ /tasks để xem nhiệm vụ, /help để "
                                     "xem hướng dẫn.", name=ctx.official.name))]
         return [_ask_admin(ctx)]
     invitation = ctx.session.exec(
         select(Invitation).where(Invitation.token_hash == hash_token(token[:64]))
     ).first()
     if invitation is None or invitation.used_at is not None or invitation.expires_at < ctx.now:
-        return [ctx.reply(ctx.t("Đường dẫn mời này không còn hiệu lực (đã dùng hoặc hết hạn). "
+        return [ctx.reply(ctx._("Đường dẫn mời này không còn hiệu lực (đã dùng hoặc hết hạn). "
                                 "Hãy xin văn phòng đường dẫn mới."))]
     if invitation.official_id is not None:
         official = ctx.session.get(Official, invitation.official_id)
@@ -70,7 +70,7 @@ def start(ctx: Context) -> list[Outbound]:
     # An invitation for a unit or a post: the person tells us their name first.
     ctx.official = None
     ctx.set_state("await_name", invitation_id=invitation.id)
-    return [ctx.reply(ctx.t("Chào đồng chí! Xin cho biết họ và tên để hoàn tất đăng ký."))]
+    return [ctx.reply(ctx._("Chào đồng chí! Xin cho biết họ và tên để hoàn tất đăng ký."))]
 
 
 def on_name(ctx: Context) -> list[Outbound]:
@@ -79,10 +79,10 @@ def on_name(ctx: Context) -> list[Outbound]:
     invitation = ctx.session.get(Invitation, ctx.conversation.data.get("invitation_id"))
     if invitation is None or invitation.used_at is not None or invitation.expires_at < ctx.now:
         ctx.clear_state()
-        return [ctx.reply(ctx.t("Đường dẫn mời này không còn hiệu lực (đã dùng hoặc hết hạn). "
+        return [ctx.reply(ctx._("Đường dẫn mời này không còn hiệu lực (đã dùng hoặc hết hạn). "
                                 "Hãy xin văn phòng đường dẫn mới."))]
     if len(name) < 2 or name.startswith("/"):
-        return [ctx.reply(ctx.t("Xin cho biết họ và tên để hoàn tất đăng ký."))]
+        return [ctx.reply(ctx._("Xin cho biết họ và tên để hoàn tất đăng ký."))]
     official = Official(org_id=invitation.org_id, name=name, post=invitation.post,
                         unit_id=invitation.unit_id, role=invitation.role,
                         locale=ctx.locale, created_at=ctx.now)
@@ -109,11 +109,11 @@ def _link(ctx: Context, invitation: Invitation, official: Official) -> list[Outb
           actor_id=official.id, subject=f"{ctx.inbound.channel}")
     unit = ctx.session.get(Unit, official.unit_id) if official.unit_id else None
     where = f" ({unit.name})" if unit else ""
-    return [ctx.reply(ctx.t("Đã đăng ký xong, chào đồng chí {name}{where}! Bot sẽ nhắc việc "
+    return [ctx.reply(ctx._("Đã đăng ký xong, chào đồng chí {name}{where}! Bot sẽ nhắc việc "
                             "theo kế hoạch; đồng chí chỉ cần trả lời tin nhắc. Gõ /tasks để xem "
                             "nhiệm vụ.", name=official.name, where=where))]
 
 
 def _ask_admin(ctx: Context) -> Outbound:
-    return ctx.reply(ctx.t("Xin chào! Đôn Đốc chỉ làm việc với cán bộ đã được mời. Hãy liên hệ "
+    return ctx.reply(ctx._("Xin chào! Đôn Đốc chỉ làm việc với cán bộ đã được mời. Hãy liên hệ "
                            "văn phòng (bộ phận thường trực) để nhận đường dẫn đăng ký."))

@@ -69,7 +69,7 @@ def on_text(ctx: Context) -> list[Outbound]:
             ctx.set_state("choose_task", text=text, choices=[_ref(c) for c in choices])
             return [_ask_which(ctx, choices)]
         if target is None:
-            return [ctx.reply(ctx.t("Bạn chưa có nhiệm vụ nào đang mở để báo cáo. "
+            return [ctx.reply(ctx._("Bạn chưa có nhiệm vụ nào đang mở để báo cáo. "
                                     "Gõ /tasks để xem nhiệm vụ của đơn vị."))]
     return [_understand_and_confirm(ctx, target, text, mode)]
 
@@ -89,16 +89,16 @@ def on_button(ctx: Context) -> list[Outbound]:
         return undo(ctx)
     target = _target_from_arg(ctx, official, action, arg)
     if target is None:
-        return [ctx.reply(ctx.t("Nhiệm vụ này không còn trong danh sách của bạn."))]
+        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của bạn."))]
     label = task_label(target)
     if action == "d" and isinstance(target, Task):
         draft = {"status": "done", "percent": 100.0}
-        return [_confirm_draft(ctx, target, draft, raw=ctx.t("Đã xong"))]
+        return [_confirm_draft(ctx, target, draft, raw=ctx._("Đã xong"))]
     if action == "s" and isinstance(target, Task):
         return [ctx.reply(
-            ctx.t("Nhắc lại nhiệm vụ {label} khi nào?", label=label),
-            ((Button(ctx.t("Ngày mai"), f"s1:{target.id}"),
-              Button(ctx.t("Tuần sau"), f"s7:{target.id}")),),
+            ctx._("Nhắc lại nhiệm vụ {label} khi nào?", label=label),
+            ((Button(ctx._("Ngày mai"), f"s1:{target.id}"),
+              Button(ctx._("Tuần sau"), f"s7:{target.id}")),),
         )]
     if action in MODES:
         ctx.set_state("await_text", mode=MODES[action], **_ref(target))
@@ -110,8 +110,8 @@ def on_button(ctx: Context) -> list[Outbound]:
                             "Ví dụ: \"xin gia hạn đến 30/6 vì chờ kinh phí\"."),
             "value": N_("Chỉ tiêu {label}: số liệu hiện nay là bao nhiêu? Ví dụ: \"đạt 85%\"."),
         }
-        return [ctx.reply(ctx.t(prompts[MODES[action]], label=label))]
-    return [ctx.reply(ctx.t("Nút này đã cũ. Gõ /tasks để xem nhiệm vụ."))]
+        return [ctx.reply(ctx._(prompts[MODES[action]], label=label))]
+    return [ctx.reply(ctx._("Nút này đã cũ. Gõ /tasks để xem nhiệm vụ."))]
 
 
 def undo(ctx: Context) -> list[Outbound]:
@@ -119,10 +119,10 @@ def undo(ctx: Context) -> list[Outbound]:
     official = _official(ctx)
     update = last_update(session=ctx.session, official_id=official.id or 0)
     if update is None:
-        return [ctx.reply(ctx.t("Bạn chưa có cập nhật nào để hoàn tác."))]
+        return [ctx.reply(ctx._("Bạn chưa có cập nhật nào để hoàn tác."))]
     task = undo_update(session=ctx.session, update=update, now=ctx.now)
     label = task_label(task) if task else "?"
-    return [ctx.reply(ctx.t("Đã hoàn tác cập nhật gần nhất của nhiệm vụ {label}.", label=label))]
+    return [ctx.reply(ctx._("Đã hoàn tác cập nhật gần nhất của nhiệm vụ {label}.", label=label))]
 
 
 def on_attachment(ctx: Context) -> list[Outbound]:
@@ -140,7 +140,7 @@ def on_attachment(ctx: Context) -> list[Outbound]:
         ctx.set_state("confirm", **data)
         if ctx.inbound.text.strip():
             return on_text(ctx)
-        return [ctx.reply(ctx.t("Đã nhận tệp; tệp sẽ được lưu cùng cập nhật khi bạn xác nhận."))]
+        return [ctx.reply(ctx._("Đã nhận tệp; tệp sẽ được lưu cùng cập nhật khi bạn xác nhận."))]
     update = last_update(session=ctx.session, official_id=official.id or 0)
     if ctx.inbound.text.strip():
         # A caption is a report in itself: understand it, with the file as its evidence.
@@ -152,8 +152,8 @@ def on_attachment(ctx: Context) -> list[Outbound]:
         ctx.session.add(Evidence(update_id=update.id or 0, created_at=ctx.now, **item))
         target = ctx.session.get(Task, update.task_id) if update.task_id else None
         label = task_label(target) if target else "?"
-        return [ctx.reply(ctx.t("Đã lưu tệp làm minh chứng cho nhiệm vụ {label}.", label=label))]
-    return [ctx.reply(ctx.t("Tệp này là minh chứng cho nhiệm vụ nào? Hãy gửi kèm lời báo cáo, "
+        return [ctx.reply(ctx._("Đã lưu tệp làm minh chứng cho nhiệm vụ {label}.", label=label))]
+    return [ctx.reply(ctx._("Tệp này là minh chứng cho nhiệm vụ nào? Hãy gửi kèm lời báo cáo, "
                             "ví dụ: \"II.3 đã xong, gửi kèm quyết định\"."))]
 
 
@@ -167,7 +167,7 @@ def _understand_and_confirm(
     draft = _draft_from(u, mode, text)
     if not _has_content(draft):
         ctx.set_state("await_text", mode=mode, **_ref(target))
-        return ctx.reply(ctx.t(
+        return ctx.reply(ctx._(
             "Tôi chưa hiểu bạn báo gì cho nhiệm vụ {label}. Ví dụ: \"đã xong\", "
             "\"đang làm 70%\", \"vướng mắc: chưa có kinh phí\", \"xin gia hạn đến 30/6\".",
             label=task_label(target)))
@@ -211,51 +211,51 @@ def _confirm_draft(
                                                                     "pending_evidence") else {}
     evidence = previous.get("evidence", [])
     ctx.set_state("confirm", draft=draft, raw=raw, evidence=evidence, **_ref(target))
-    lines = [ctx.t("Tôi hiểu là:")]
+    lines = [ctx._("Tôi hiểu là:")]
     title = target.title if isinstance(target, Task) else target.text
     lines.append(f"• {task_label(target)}. {shorten(title, 80)}")
     if draft.get("status"):
-        status = ctx.t(STATUS_LABELS[draft["status"]])
+        status = ctx._(STATUS_LABELS[draft["status"]])
         if draft.get("percent") is not None and draft["status"] != "done":
             status += f" {fmt_percent(draft['percent'], ctx.locale)}"
-        lines.append("• " + ctx.t("Tình trạng: {status}", status=status))
+        lines.append("• " + ctx._("Tình trạng: {status}", status=status))
     elif draft.get("percent") is not None:
-        lines.append("• " + ctx.t("Tiến độ: {percent}",
+        lines.append("• " + ctx._("Tiến độ: {percent}",
                                   percent=fmt_percent(draft["percent"], ctx.locale)))
     if draft.get("value"):
-        lines.append("• " + ctx.t("Số liệu: {value}", value=draft["value"]))
+        lines.append("• " + ctx._("Số liệu: {value}", value=draft["value"]))
     if draft.get("blocker"):
-        lines.append("• " + ctx.t("Vướng mắc: {blocker}", blocker=shorten(draft["blocker"], 200)))
+        lines.append("• " + ctx._("Vướng mắc: {blocker}", blocker=shorten(draft["blocker"], 200)))
     if draft.get("expected_date"):
         when = fmt_date(date.fromisoformat(draft["expected_date"]), ctx.locale)
         key = "• Xin gia hạn đến: {date}" if draft.get("extension") else "• Dự kiến xong: {date}"
-        lines.append(ctx.t(key, date=when))
+        lines.append(ctx._(key, date=when))
     elif draft.get("extension"):
-        lines.append(ctx.t("• Xin gia hạn (chưa rõ đến ngày nào)"))
+        lines.append(ctx._("• Xin gia hạn (chưa rõ đến ngày nào)"))
     if evidence:
-        lines.append("• " + ctx.t("Minh chứng: {n} tệp", n=len(evidence)))
-    lines.append(ctx.t("Đúng chưa?"))
-    buttons = ((Button(ctx.t("✅ Đúng, lưu lại"), "c:ok"),),
-               (Button(ctx.t("✏️ Sửa"), "c:fix"), Button(ctx.t("✖️ Hủy"), "c:no")))
+        lines.append("• " + ctx._("Minh chứng: {n} tệp", n=len(evidence)))
+    lines.append(ctx._("Đúng chưa?"))
+    buttons = ((Button(ctx._("✅ Đúng, lưu lại"), "c:ok"),),
+               (Button(ctx._("✏️ Sửa"), "c:fix"), Button(ctx._("✖️ Hủy"), "c:no")))
     return ctx.reply("\n".join(lines), buttons)
 
 
 def _on_confirm_button(ctx: Context, official: Official, arg: str) -> list[Outbound]:
     conv = ctx.conversation
     if conv.state != "confirm":
-        return [ctx.reply(ctx.t("Không có gì đang chờ xác nhận."), edit_of=None)]
+        return [ctx.reply(ctx._("Không có gì đang chờ xác nhận."), edit_of=None)]
     target = _load_target(ctx, conv.data)
     if target is None:
         ctx.clear_state()
-        return [ctx.reply(ctx.t("Nhiệm vụ này không còn trong danh sách của bạn."))]
+        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của bạn."))]
     label = task_label(target)
     if arg == "no":
         ctx.clear_state()
-        return [ctx.reply(ctx.t("Đã hủy, không lưu gì."),
+        return [ctx.reply(ctx._("Đã hủy, không lưu gì."),
                           edit_of=ctx.inbound.button_message_id)]
     if arg == "fix":
         ctx.set_state("await_text", mode=None, **_ref(target))
-        return [ctx.reply(ctx.t("Hãy gửi lại nội dung cho nhiệm vụ {label}.", label=label))]
+        return [ctx.reply(ctx._("Hãy gửi lại nội dung cho nhiệm vụ {label}.", label=label))]
     draft = conv.data["draft"]
     expected = date.fromisoformat(draft["expected_date"]) if draft.get("expected_date") else None
     update = record_update(
@@ -269,8 +269,8 @@ def _on_confirm_button(ctx: Context, official: Official, arg: str) -> list[Outbo
     )
     ctx.clear_state()
     answers = [ctx.reply(
-        ctx.t("Đã lưu cập nhật nhiệm vụ {label}. Cảm ơn đồng chí!", label=label),
-        ((Button(ctx.t("↩️ Hoàn tác"), "u:last"),),),
+        ctx._("Đã lưu cập nhật nhiệm vụ {label}. Cảm ơn đồng chí!", label=label),
+        ((Button(ctx._("↩️ Hoàn tác"), "u:last"),),),
         edit_of=ctx.inbound.button_message_id,
     )]
     if update.extension_requested and isinstance(target, Task):
@@ -283,12 +283,12 @@ def _on_confirm_button(ctx: Context, official: Official, arg: str) -> list[Outbo
 def _on_choose(ctx: Context, arg: str) -> list[Outbound]:
     conv = ctx.conversation
     if conv.state != "choose_task":
-        return [ctx.reply(ctx.t("Nút này đã cũ. Gõ /tasks để xem nhiệm vụ."))]
+        return [ctx.reply(ctx._("Nút này đã cũ. Gõ /tasks để xem nhiệm vụ."))]
     kind, _, ident = arg.partition("-")
     target = _load_target(ctx, {"task_id": int(ident)} if kind == "t" else
                           {"indicator_id": int(ident)}) if ident.isdigit() else None
     if target is None:
-        return [ctx.reply(ctx.t("Nhiệm vụ này không còn trong danh sách của bạn."))]
+        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của bạn."))]
     text = conv.data.get("text", "")
     return [_understand_and_confirm(ctx, target, text, None)]
 
@@ -296,7 +296,7 @@ def _on_choose(ctx: Context, arg: str) -> list[Outbound]:
 def _snooze(ctx: Context, official: Official, arg: str, *, days: int) -> list[Outbound]:
     task = _target_from_arg(ctx, official, "d", arg)
     if not isinstance(task, Task):
-        return [ctx.reply(ctx.t("Nhiệm vụ này không còn trong danh sách của bạn."))]
+        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của bạn."))]
     local_now = ctx.now.astimezone(ctx.zone)
     until_day = local_now.date() + timedelta(days=days)
     until = local_now.replace(hour=8, minute=30, second=0, microsecond=0) + timedelta(
@@ -327,7 +327,7 @@ def _snooze(ctx: Context, official: Official, arg: str, *, days: int) -> list[Ou
                     "audience": "lead"},
         "idempotency_key": f"task:{task.id}:{official.id}:snooze:{until.isoformat()}",
     }])
-    return [ctx.reply(ctx.t("Được, tôi sẽ nhắc lại nhiệm vụ {label} vào {date}.",
+    return [ctx.reply(ctx._("Được, tôi sẽ nhắc lại nhiệm vụ {label} vào {date}.",
                             label=task_label(task), date=fmt_date(until_day, ctx.locale)),
                       edit_of=ctx.inbound.button_message_id)]
 
@@ -408,7 +408,7 @@ def _by_words(candidates: list[Task | Indicator], text: str) -> Task | Indicator
 
 
 def _ask_which(ctx: Context, choices: list[Task | Indicator]) -> Outbound:
-    lines = [ctx.t("Bạn báo cáo cho nhiệm vụ nào?")]
+    lines = [ctx._("Bạn báo cáo cho nhiệm vụ nào?")]
     buttons = []
     for c in choices[:MAX_CHOICES]:
         title = c.title if isinstance(c, Task) else c.text

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from handlers import commands, extensions, registration, reporting
-from handlers.context import Context
+from handlers import commands, extensions, plan_upload, registration, reporting
+from handlers.context import Context, FetchFile
 from models.messages import Inbound, Outbound
 from models.queries import official_by_chat
 from models.tables import ChatLink
+from plans.reader import MAX_BYTES
 
 MAX_TEXT = 4000  # a longer message is not a progress report; refuse it whole
 Handler = Callable[[Context], list[Outbound]]
@@ -42,7 +43,7 @@ def is_button(*prefixes: str) -> Predicate:
 
 
 def too_long(ctx: Context) -> list[Outbound]:
-    return [ctx.reply(ctx.t("Tin nhắn quá dài ({n} ký tự). Hãy gửi báo cáo ngắn gọn, dưới {max} "
+    return [ctx.reply(ctx._("Tin nhắn quá dài ({n} ký tự). Hãy gửi báo cáo ngắn gọn, dưới {max} "
                             "ký tự; văn bản dài hãy gửi dạng tệp.",
                             n=len(ctx.inbound.text), max=MAX_TEXT))]
 
@@ -51,22 +52,22 @@ def group_not_registered(ctx: Context) -> list[Outbound]:
     # Stay silent on group chatter; answer only someone who addressed the bot.
     if _command(ctx) is None and not ctx.inbound.button:
         return []
-    return [ctx.reply(ctx.t("Nhóm này chưa được đăng ký với đơn vị nào. Hãy nhắn riêng cho bot "
+    return [ctx.reply(ctx._("Nhóm này chưa được đăng ký với đơn vị nào. Hãy nhắn riêng cho bot "
                             "để xem và báo cáo nhiệm vụ."))]
 
 
 def unknown_user(ctx: Context) -> list[Outbound]:
-    return [ctx.reply(ctx.t("Xin chào! Đôn Đốc chỉ làm việc với cán bộ đã được mời. Hãy liên hệ "
+    return [ctx.reply(ctx._("Xin chào! Đôn Đốc chỉ làm việc với cán bộ đã được mời. Hãy liên hệ "
                             "văn phòng (bộ phận thường trực) để nhận đường dẫn đăng ký."))]
 
 
 def unknown_command(ctx: Context) -> list[Outbound]:
-    return [ctx.reply(ctx.t("Không có lệnh /{name}. Gõ /help để xem các lệnh.",
+    return [ctx.reply(ctx._("Không có lệnh /{name}. Gõ /help để xem các lệnh.",
                             name=(_command(ctx) or "")[:30]))]
 
 
 def empty(ctx: Context) -> list[Outbound]:
-    return [ctx.reply(ctx.t("Tôi chỉ đọc được chữ, ảnh và tệp. Gõ /help để xem hướng dẫn."))]
+    return [ctx.reply(ctx._("Tôi chỉ đọc được chữ, ảnh và tệp. Gõ /help để xem hướng dẫn."))]
 
 
 def _is_unregistered_group(ctx: Context) -> bool:
@@ -106,8 +107,11 @@ ROUTES: list[tuple[str, Predicate, Handler]] = [
     # Buttons.
     ("language button", is_button("l"), commands.lang),
     ("extension decision", is_button("xa", "xd"), extensions.on_decision),
+    ("plan import decision", is_button(plan_upload.BUTTON), plan_upload.on_decision),
     ("report button", lambda c: bool(c.inbound.button), reporting.on_button),
-    # Files, then free text.
+    # Files, then free text. A plan document from an admin is an import, any other file
+    # is evidence.
+    ("plan upload", plan_upload.is_plan_upload, plan_upload.on_upload),
     ("evidence", lambda c: c.inbound.attachment is not None, reporting.on_attachment),
     ("free text", lambda c: bool(c.inbound.text.strip()), reporting.on_text),
     ("nothing readable", lambda c: True, empty),
@@ -117,10 +121,16 @@ ROUTES: list[tuple[str, Predicate, Handler]] = [
 def dispatch(
     session: Session, inbound: Inbound, *, now: datetime, zone: ZoneInfo,
     default_locale: str = "vi", bot_username: str | None = None,
+    fetch_file: FetchFile | None = None, max_upload_bytes: int = MAX_BYTES,
 ) -> list[Outbound]:
-    """Answer one inbound message; every effect happens in ``session``'s transaction."""
+    """Answer one inbound message; every effect happens in ``session``'s transaction.
+
+    ``fetch_file`` downloads a file the person sent (the channel provides it); without it a
+    plan document cannot be imported in chat.
+    """
     ctx = Context(session=session, inbound=inbound, now=now, zone=zone,
-                  default_locale=default_locale, bot_username=bot_username)
+                  default_locale=default_locale, bot_username=bot_username,
+                  fetch_file=fetch_file, max_upload_bytes=max_upload_bytes)
     who = inbound.user_id if inbound.is_group else inbound.chat_id
     if who is not None:
         ctx.official = official_by_chat(session=session, channel=inbound.channel, chat_id=who)

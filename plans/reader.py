@@ -8,7 +8,8 @@ Then the format's reader finds the tables, ``plans.interpret`` reads them, and
 ``plans.metadata`` fills in the plan's number, date, issuer and title.
 
 Whatever goes wrong ends in ``ImportRefused`` with one Vietnamese sentence; nothing is half
-imported.
+imported. A row a text-dump reader found but could not read whole becomes a warning that
+asks for it to be entered by hand.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import io
 import zipfile
 from pathlib import Path
 
-from plans.draft import DraftPlan
+from locales import N_
+from plans.draft import DraftPlan, ImportWarning
 from plans.errors import (
     CORRUPT,
     EMPTY,
@@ -48,6 +50,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OFFICE_EXTENSIONS = (".docx", ".xlsx", ".docm", ".xlsm", ".doc", ".xls")
 DUMP_READERS = ("plans.readers.pdf_dump", "plans.readers.ocr_dump")
+
+W_UNREADABLE_ROW = N_("Dòng {line}: không đọc được đầy đủ, cần nhập tay: {excerpt}")
 
 
 def _utf16(name: str) -> bytes:
@@ -98,8 +102,28 @@ def read_plan(
         title=meta.title,
         tasks=result.tasks,
         indicators=result.indicators,
-        warnings=result.warnings,
+        warnings=_with_unreadable(result.warnings, document.unreadable),
     )
+
+
+def _with_unreadable(
+    warnings: list[ImportWarning], unreadable: list[tuple[int, str]]
+) -> list[ImportWarning]:
+    """Add a warning per row the reader could not read whole; order them by line.
+
+    Such a row is to be checked whole by hand, so another warning about the same line ("no
+    deadline") would only say part of it twice: it is left out.
+    """
+    if not unreadable:
+        return warnings
+    lines = {line for line, _ in unreadable}
+    merged = [w for w in warnings if w.line is None or w.line not in lines]
+    merged += [
+        ImportWarning(W_UNREADABLE_ROW, {"line": line, "excerpt": excerpt}, line=line)
+        for line, excerpt in sorted(dict(unreadable).items())
+    ]
+    # Warnings without a line (a whole table) come last, as they came.
+    return sorted(merged, key=lambda w: (w.line is None, w.line or 0))
 
 
 def _check_size(size: int, max_bytes: int, shown: str) -> None:
@@ -232,19 +256,22 @@ def _read_text(text: str, ext: str) -> ReadDocument:
     elif delimited.has_tab_tables(text):
         doc.tables = delimited.read_tables(text)
     else:
-        doc.tables = _read_dump(text)
+        doc.tables, doc.unreadable = _read_dump(text)
         doc.guessed = True
     return doc
 
 
-def _read_dump(text: str) -> list[RawTable]:
-    """Try the PDF-dump reader, then the OCR-dump reader, on a text with no visible grid."""
+def _read_dump(text: str) -> tuple[list[RawTable], list[tuple[int, str]]]:
+    """Try the PDF-dump reader, then the OCR-dump reader, on a text with no visible grid.
+
+    Return the tables of the first that finds any, and the rows it could not read whole.
+    """
     for module_name in DUMP_READERS:
         try:
             module = importlib.import_module(module_name)
         except ImportError:
             continue  # a reader still being written is simply not tried
-        tables: list[RawTable] = list(module.read_tables(text))
+        tables, unreadable = module.read_tables_with_report(text)
         if tables:
-            return tables
-    return []
+            return list(tables), list(unreadable)
+    return [], []

@@ -1,9 +1,16 @@
 """Storing a draft plan: a first import, or a revision of a plan already stored.
 
-Plans are amended during the year. A revision updates the tasks it matches (by section and
-number, confirmed by the wording; or by wording alone when rows were renumbered), adds the
-new ones and marks the ones that disappeared as removed. Progress already reported hangs on
-the task rows, which are never deleted, so nothing reported is lost.
+Plans are amended during the year. A revision updates the tasks it matches (the same
+wording anywhere; else by section and number, confirmed by the wording; else by very close
+wording alone, for a row renumbered and reworded), adds the new ones and marks the ones that
+disappeared as removed. Progress already reported hangs on the task rows, which are never
+deleted, so nothing reported is lost; a row that comes back in a later revision is the same
+row again. An approved extension survives a revision that keeps the plan's old date.
+
+Reminders are not this package's business (plans imports only models): ``StoreResult`` says
+which tasks' reminders no longer hold (``rescheduled``: deadline or kind changed, removed,
+or back after a removal) and which tasks are new (``added_ids``); the caller cancels and
+re-plans them.
 """
 
 from __future__ import annotations
@@ -60,6 +67,10 @@ class StoreResult:
     kpis_updated: int = 0
     kpis_removed: int = 0
     units: list[str] = field(default_factory=list)
+    # Tasks whose planned reminders no longer hold: the deadline's date or kind changed, the
+    # task was removed, or it came back after a removal.
+    rescheduled: list[int] = field(default_factory=list)
+    added_ids: list[int] = field(default_factory=list)  # new tasks, to be planned
 
 
 def find_revised_plan(session: Session, org_id: int, draft: DraftPlan) -> Plan | None:
@@ -102,16 +113,23 @@ def store_plan(
 
     existing = list(session.exec(select(Task).where(Task.plan_id == plan.id)))
     matches = _match(existing, draft.tasks, lambda t: t.title, lambda d: d.title)
+    added: list[Task] = []
     for n, item in enumerate(draft.tasks, start=1):
         task = matches.get(id(item))
         if task is None:
             task = Task(plan_id=plan.id, org_id=org_id, title=item.title, created_at=now)
             result.added += 1
+            added.append(task)
+            before = None
         else:
             result.updated += 1
+            before = (task.deadline_kind, task.due_date, task.removed_at is None)
         _apply_task(task, item, units, people)
         task.removed_at = None
         session.add(task)
+        if before is not None and before != (task.deadline_kind, task.due_date, True):
+            assert task.id is not None  # a matched task was loaded from the database
+            result.rescheduled.append(task.id)
         if progress:
             progress(n, total)
     matched_ids = {id(t) for t in matches.values()}
@@ -120,6 +138,8 @@ def store_plan(
             task.removed_at = now
             session.add(task)
             result.removed += 1
+            assert task.id is not None
+            result.rescheduled.append(task.id)
 
     existing_kpis = list(session.exec(select(Indicator).where(Indicator.plan_id == plan.id)))
     kpi_matches = _match(existing_kpis, draft.indicators, lambda k: k.text, lambda d: d.indicator)
@@ -145,6 +165,7 @@ def store_plan(
 
     session.flush()
     result.units = units.names_seen
+    result.added_ids = [task.id for task in added if task.id is not None]
     session.add(AuditEvent(org_id=org_id, actor_id=actor_id, at=now,
                            action="plan.revised" if revised else "plan.imported",
                            subject=f"plan:{plan.id}",
@@ -160,33 +181,62 @@ def _match(
     stored: list[S], drafts: Sequence[D], stored_text: Callable[[S], str],
     draft_text: Callable[[D], str],
 ) -> dict[int, S]:
-    """Return ``id(draft) -> stored row`` for every draft row that revises a stored row."""
-    free = list(stored)
+    """Return ``id(draft) -> stored row`` for every draft row that revises a stored row.
+
+    Three passes, each taking the closest pairs first: the same wording anywhere (a row that
+    only moved); the same section and number with wording close enough (a row reworded in
+    place); wording alone, very close (a row that moved and was reworded). Wording first
+    matters: when a new row pushes look-alike rows down ("Tuyên truyền ... trên cổng thông
+    tin" above "Tuyên truyền ... trên các nhóm Zalo"), each row's number now points at its
+    neighbour, whose wording is close but not the same.
+    """
     result: dict[int, S] = {}
+    free: dict[int, S] = {id(row): row for row in stored}
+    keys = {id(row): fold_key(stored_text(row)) for row in stored}
+    draft_keys = {id(item): fold_key(draft_text(item)) for item in drafts}
 
-    def ratio(a: str, b: str) -> float:
-        return difflib.SequenceMatcher(None, fold_key(a), fold_key(b)).ratio()
+    def place(row: S | D) -> tuple[str | None, str | None]:
+        return getattr(row, "section", None), getattr(row, "stt", None)
 
-    by_place: dict[tuple[str | None, str | None], list[S]] = {}
+    def take(pairs: list[tuple[float, int, int]], items: dict[int, D]) -> None:
+        for _score, item_id, row_id in sorted(pairs, key=lambda p: -p[0]):
+            if item_id in items and row_id in free:
+                result[item_id] = free.pop(row_id)
+                del items[item_id]
+
+    pending: dict[int, D] = {id(item): item for item in drafts}
+    by_text: dict[str, list[int]] = {}
     for row in stored:
-        by_place.setdefault((getattr(row, "section", None), getattr(row, "stt", None)),
-                            []).append(row)
-    pending: list[D] = []
-    for item in drafts:
-        place = (getattr(item, "section", None), getattr(item, "stt", None))
-        candidates = [r for r in by_place.get(place, []) if r in free]
-        best = max(candidates, key=lambda r: ratio(stored_text(r), draft_text(item)),
-                   default=None)
-        if best is not None and ratio(stored_text(best), draft_text(item)) >= SAME_ROW_SIMILARITY:
-            result[id(item)] = best
-            free.remove(best)
-        else:
-            pending.append(item)
-    for item in pending:
-        best = max(free, key=lambda r: ratio(stored_text(r), draft_text(item)), default=None)
-        if best is not None and ratio(stored_text(best), draft_text(item)) >= MOVED_ROW_SIMILARITY:
-            result[id(item)] = best
-            free.remove(best)
+        by_text.setdefault(keys[id(row)], []).append(id(row))
+    # 1. The same wording: at its own place if the wording is there twice.
+    take([(1.0 + (place(free[r]) == place(item)), i, r)
+          for i, item in pending.items() for r in by_text.get(draft_keys[i], [])], pending)
+
+    def ratio(item_id: int, row_id: int, cutoff: float) -> float:
+        matcher = difflib.SequenceMatcher(None, keys[row_id], draft_keys[item_id])
+        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+            return 0.0
+        return matcher.ratio()
+
+    # 2. The same section and number, the wording close enough.
+    by_place: dict[tuple[str | None, str | None], list[int]] = {}
+    for row_id, row in free.items():
+        by_place.setdefault(place(row), []).append(row_id)
+    pairs = []
+    for i, item in pending.items():
+        for r in by_place.get(place(item), []):
+            score = ratio(i, r, SAME_ROW_SIMILARITY)
+            if score >= SAME_ROW_SIMILARITY:
+                pairs.append((score, i, r))
+    take(pairs, pending)
+    # 3. Wording alone, very close.
+    pairs = []
+    for i in pending:
+        for r in free:
+            score = ratio(i, r, MOVED_ROW_SIMILARITY)
+            if score >= MOVED_ROW_SIMILARITY:
+                pairs.append((score, i, r))
+    take(pairs, pending)
     return result
 
 

@@ -10,18 +10,25 @@ A cell may name several bodies ("Công an phường/Văn phòng HĐND và UBND p
 their "và" and commas. So a cell is cut only where the cut leaves known bodies; text that is
 not a known body (vague wording such as "Các phòng, ban, đơn vị có liên quan") is kept as it
 is written, as one unit, and no body is invented from it.
+
+A scanned plan spells bodies as OCR read them ("Lhong Van hoa - Xa hoi", "PIONOKITNE,
+Hating va Do thi"): text that lost its diacritics is also compared letter by letter, with
+the care described at ``scanned_name``; the scan's spelling stays in ``UnitRef.raw``.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
+import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from plans.draft import UnitRef
 from plans.people import looks_like_person
-from plans.vntext import fold, fold_key
+from plans.vntext import fold, fold_key, strip_accents
 
 # Canonical display name -> other spellings (abbreviations are also expanded by unit_key).
 KNOWN_BODIES: dict[str, tuple[str, ...]] = {
@@ -139,7 +146,8 @@ _BODY_HEADS: tuple[tuple[str, ...], ...] = (
 _HONORIFIC = re.compile(r"^\s*(?:đồng\s+chí|đ\s*/\s*c|đ\.c)\b[.:]?\s*", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-+•*▪◦–]|\d+[.)])\s+")
 # Separators inside one line of a cell, weakest last; a known body may span any of them.
-_SEPARATORS = re.compile(r"\s*(?:;|/|,|\s(?:và|cùng)\s|&)\s*")
+# "va" and "VA": a scan loses the accent and keeps the case as printed.
+_SEPARATORS = re.compile(r"\s*(?:;|/|,|\s(?:và|va|cùng|cung)\s|&)\s*", re.IGNORECASE)
 _TRAILING_JUNK = " \t;,.:-–"
 
 
@@ -201,7 +209,252 @@ _FUZZY_CUTOFF = 0.9
 _FUZZY_KEYS = [key for key in _ALIAS_INDEX if len(key) >= _FUZZY_MIN_LENGTH]
 
 
-def known_body(text: str) -> str | None:
+# --- names read from a scan -----------------------------------------------------------------
+# An OCR scan loses the diacritics and misreads letters: "Lhong Van hoa - Xa hoi", "Phéne Vin
+# héa-gXé hoi", "Trung tdm phuc vu hanh chinh", "con an hugn PPond". Such a name is compared
+# with the vocabulary by its letters, vowels aside (the scan's "é" is as often "ò" as "ê"),
+# and taken for a body only when
+#   - the letters of the scan that read as Vietnamese words are (almost) all the body's, in
+#     order, so "Phong Van hoa Thong tin" (another division) and "Cong an thanh pho" are not
+#     taken for "Phòng Văn hóa - Xã hội" and "Công an";
+#   - most of the body's name is legible, its distinctive words weighing most ("Phone Vi"
+#     names nothing yet);
+#   - a head the scan shows ("Phòng", "Văn phòng", "Trung tâm", ...) is that body's head;
+#   - no other body, nor a vague phrase such as "Các phòng, ban, đơn vị", fits nearly as well.
+# Text typed with its diacritics never comes here: its letters are not misread.
+
+# A vague phrase is matched too, so that it is never taken for a body and is shown once.
+VAGUE_PHRASES: tuple[str, ...] = (
+    "Các phòng, ban, đơn vị",
+    "Các phòng, ban, đơn vị có liên quan",
+    "Các phòng, đơn vị liên quan",
+    "Các cơ quan, đơn vị",
+    "Các cơ quan, đơn vị liên quan",
+    "Các đơn vị liên quan",
+    "Các phòng chuyên môn",
+)
+_SCAN_MAX_ACCENTED = 0.15  # a name keeping more of its accents was typed, not scanned
+_SCAN_MIN_LETTERS = 5
+# "Coverage": how much of the name is legible; "precision": how much of the scan's words
+# belong to the name; "fit": their harmonic mean. Tuned on seed 004 and on the names of the
+# other seeds with their accents stripped (none of which may change).
+_SCAN_MIN_FIT = 0.78
+_SCAN_MIN_PRECISION = 0.75
+_SCAN_MIN_COVERAGE = 0.55
+_SCAN_ALL_WORDS = 0.95  # precision at which a lost middle word is forgiven ...
+_SCAN_MIN_FIT_ALL_WORDS = 0.7  # ... down to this fit, if the name's last word is legible
+_SCAN_MARGIN = 0.1  # over the next body or phrase
+_SCAN_SHORT_NAME = 10  # letters; a shorter name, and a vague phrase, must fit at least:
+_SCAN_MIN_FIT_SHORT = 0.9
+# What OCR reads for a letter: "s6" (số), "1ý" (lý), "X4 hoi" / "X&hoi" (Xã hội), "¢" (ệ).
+_SCAN_LETTERS = str.maketrans(
+    {"0": "o", "6": "o", "1": "l", "4": "a", "&": "a", "@": "a", "¢": "e", "€": "e"}
+)
+_SCAN_VOWELS = str.maketrans("eiouy", "aaaaa")
+_SCAN_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])?"
+    r"(?:ieu|yeu|oai|oay|oao|oeo|uay|uoi|uou|uya|uye|uyu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|"
+    r"oo|ua|ue|ui|uo|uu|uy|ye|a|e|i|o|u|y)(?:ch|ng|nh|[cmnpt])?$"
+)
+
+
+@dataclass(frozen=True)
+class ScannedName:
+    """A body (``body``) or a vague phrase a scanned cell was recognised as, and how well."""
+
+    shown: str
+    body: bool
+    fit: float
+
+
+@dataclass(frozen=True)
+class _Known:
+    shown: str
+    body: bool
+    words: tuple[str, ...]
+    head: tuple[str, ...]
+
+    @property
+    def letters(self) -> int:
+        return sum(map(len, self.words))
+
+
+def _scan_words(text: str) -> list[str]:
+    """Return the folded words of ``text`` with OCR's digits read as letters, "và" dropped."""
+    folded = fold(_DU.sub("Đảng ủy", text)).translate(_SCAN_LETTERS)
+    words = _expand([w for w in re.split(r"[^a-z]+", folded) if w])
+    return [w for w in words if w != "va"]
+
+
+def _head(words: Iterable[str]) -> tuple[str, ...]:
+    words = tuple(words)
+    return next((h for h in _BODY_HEADS if words[: len(h)] == h), ())
+
+
+def _scan_vocabulary() -> list[_Known]:
+    known: list[_Known] = []
+    for name, aliases in KNOWN_BODIES.items():
+        head = _head(unit_key(name).split())
+        for alias in (name, *aliases):
+            words = tuple(w for w in unit_key(alias).split() if w != "va")
+            if sum(map(len, words)) >= _SCAN_MIN_LETTERS:
+                known.append(_Known(name, True, words, head))
+    for phrase in VAGUE_PHRASES:
+        known.append(_Known(phrase, False, tuple(_scan_words(phrase)), ()))
+    return known
+
+
+_SCAN_KNOWN = _scan_vocabulary()
+_SCAN_DF: dict[str, set[str]] = {}
+for _known in _SCAN_KNOWN:
+    for _word in _known.words:
+        _SCAN_DF.setdefault(_word, set()).add(_known.shown)
+# A word most names share ("phòng", "ban") tells little; one name's own word tells most.
+_SCAN_WEIGHT = {
+    word: math.log(1 + len({k.shown for k in _SCAN_KNOWN}) / len(names))
+    for word, names in _SCAN_DF.items()
+}
+
+
+def _lost_diacritics(text: str) -> bool:
+    """Return whether ``text`` reads as scanned: few accents, or only the OCR's "é"."""
+    letters = [c for c in unicodedata.normalize("NFC", text) if c.isalpha()]
+    if len(letters) < _SCAN_MIN_LETTERS:
+        return False
+    # OCR reads most marked vowels as "é" ("Nguyén", "héa", "Céc"); typed text varies its marks.
+    accented = sum(1 for c in letters if c not in "éÉ" and (c in "đĐ" or strip_accents(c) != c))
+    return accented / len(letters) <= _SCAN_MAX_ACCENTED
+
+
+def _is_syllable(word: str) -> bool:
+    return bool(_SCAN_SYLLABLE.match(word))
+
+
+def _scan_head(words: list[str]) -> tuple[str, ...]:
+    """Return the head a scan's name plainly starts with ("Trung tdm" is "Trung tâm"), or ()."""
+    for head in sorted(_BODY_HEADS, key=len, reverse=True):
+        if len(words) <= len(head) or words[0] != head[0]:
+            continue
+        if all(difflib.SequenceMatcher(None, w, h).ratio() >= 0.6
+               for w, h in zip(words[1:], head[1:], strict=False)):
+            return head
+    return ()
+
+
+def _scan_fit(words: list[str], known: _Known) -> tuple[float, float, bool]:
+    """Return (coverage, precision, end): how much of the name is legible in the scan's words,
+    how much of the scan's Vietnamese-looking words belong to the name, and whether the name's
+    last word is legible (a name cut short may go on as another body's)."""
+    text = "".join(words).translate(_SCAN_VOWELS)
+    name = "".join(known.words).translate(_SCAN_VOWELS)
+    owner = [i for i, w in enumerate(known.words) for _ in w]
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for w in known.words:
+        spans.append((start, start + len(w)))
+        start += len(w)
+    in_text = [i for i, w in enumerate(words) for _ in w]
+    counted = [_is_syllable(w) for w in words]
+    hit_name = [False] * len(name)
+    hit_text = [False] * len(text)
+    matcher = difflib.SequenceMatcher(None, text, name, autojunk=False)
+    for a, b, size in matcher.get_matching_blocks():
+        # Letters in common are chance unless two consonants agree or they make a whole word
+        # ("an" of "Công an"); vowels alone ("thao" against "hội") say nothing.
+        consonants = sum(1 for ch in name[b : b + size] if ch != "a")
+        if consonants >= 2 or (size and any(s >= b and e <= b + size for s, e in spans)):
+            hit_name[b : b + size] = [True] * size
+            hit_text[a : a + size] = [True] * size
+    legible = [0] * len(known.words)
+    for pos, hit in enumerate(hit_name):
+        legible[owner[pos]] += hit
+    weights = [_SCAN_WEIGHT.get(w, 1.0) for w in known.words]
+    coverage = sum(wt * legible[i] / len(w) for i, (w, wt) in enumerate(
+        zip(known.words, weights, strict=True))) / sum(weights)
+    # Garbled words ("PIONOKITNE", "hugn") are neither for nor against the name.
+    real = [pos for pos in range(len(text)) if counted[in_text[pos]]] or list(range(len(text)))
+    precision = sum(hit_text[pos] for pos in real) / len(real)
+    return coverage, precision, 2 * legible[-1] >= len(known.words[-1])
+
+
+@functools.lru_cache(maxsize=4096)
+def scanned_name(text: str) -> ScannedName | None:
+    """Return the body or vague phrase a scanned, diacritic-less cell names, or None.
+
+    Only text that lost its diacritics is read this way; see the rules above.
+    """
+    if not _lost_diacritics(text):
+        return None
+    words = _scan_words(text)
+    if sum(map(len, words)) < _SCAN_MIN_LETTERS:
+        return None
+    head = _scan_head(words)
+    # The scan may run on past the name: a misspelt "phường" ("phuang") or debris ("PPond").
+    variants = [words]
+    while len(variants[-1]) > 1:
+        last = variants[-1][-1]
+        place = last == "xa" or difflib.SequenceMatcher(None, last, "phuong").ratio() >= 0.65
+        if _is_syllable(last) and not place:
+            break
+        variants.append(variants[-1][:-1])
+    # Letters of the words that read as Vietnamese: a name shorter than most of them cannot
+    # explain them, which spares the comparison (a long list of bodies in one cell).
+    real = [sum(len(w) for w in variant if _is_syllable(w)) for variant in variants]
+    best: dict[str, tuple[float, float, float]] = {}  # name -> (fit, coverage, precision)
+    ends: dict[str, bool] = {}  # the last word of the name is legible
+    letters_of: dict[str, int] = {}  # the length of the spelling that fit best
+    for known in _SCAN_KNOWN:
+        if head and known.head and head != known.head:
+            continue
+        for variant, letters in zip(variants, real, strict=True):
+            if known.letters < _SCAN_MIN_PRECISION * letters:
+                continue
+            coverage, precision, end = _scan_fit(variant, known)
+            fit = 2 * coverage * precision / (coverage + precision or 1.0)
+            if fit > best.get(known.shown, (-1.0, 0.0, 0.0))[0]:
+                best[known.shown] = (fit, coverage, precision)
+                ends[known.shown] = end
+                letters_of[known.shown] = known.letters
+    ranked = sorted(best.items(), key=lambda item: -item[1][0])
+    if not ranked:
+        return None
+    shown, (fit, coverage, precision) = ranked[0]
+    runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+    # All of the scan's words being the name's makes up for a word it lost ("Trung tam
+    # nghiép céng": "Dịch vụ sự" went missing).
+    needed = _SCAN_MIN_FIT
+    if precision >= _SCAN_ALL_WORDS and ends[shown]:
+        needed = _SCAN_MIN_FIT_ALL_WORDS
+    body = shown in KNOWN_BODIES
+    if letters_of[shown] < _SCAN_SHORT_NAME:
+        # Once vowels are set aside a short name is easily met by chance: "Hai Phong" has
+        # the consonants of "Hội Phụ nữ".
+        needed = max(needed, _SCAN_MIN_FIT_SHORT)
+    if not body:
+        # A phrase is shown instead of the cell: only when the cell is that phrase, all of it.
+        needed = max(needed, _SCAN_MIN_FIT_SHORT)
+    if (
+        fit < needed
+        or coverage < _SCAN_MIN_COVERAGE
+        or precision < (_SCAN_MIN_PRECISION if body else _SCAN_ALL_WORDS)
+        or fit - runner_up < _SCAN_MARGIN
+    ):
+        return None
+    return ScannedName(shown, body, fit)
+
+
+def _typed_fit(text: str) -> float:
+    """Return 1 when ``text`` names a known body as typed, else 0."""
+    return 1.0 if known_body(text, scanned=False) else 0.0
+
+
+def _scanned_fit(text: str) -> float:
+    """Return how well ``text`` names a known body as a scan spells it; 0 when it names none."""
+    found = scanned_name(text)
+    return found.fit if found is not None and found.body else 0.0
+
+
+def known_body(text: str, *, scanned: bool = True) -> str | None:
     """Return the canonical name of the body ``text`` names entirely, or None.
 
     A long name that differs from a known one by a letter or two (an OCR scan's "Phong Vin
@@ -217,7 +470,10 @@ def known_body(text: str) -> str | None:
         close = difflib.get_close_matches(key, _FUZZY_KEYS, n=1, cutoff=_FUZZY_CUTOFF)
         if close and close[0].split()[0] == key.split()[0]:
             return _ALIAS_INDEX[close[0]]
-    return None
+    if not scanned:
+        return None
+    found = scanned_name(text)
+    return found.shown if found is not None and found.body else None
 
 
 def _tidy(text: str) -> str:
@@ -243,13 +499,18 @@ def _tidy(text: str) -> str:
 
 
 def make_unit(text: str) -> UnitRef | None:
-    """Return the UnitRef for one body name: canonical when known, tidied text otherwise."""
+    """Return the UnitRef for one body name: canonical when known (a scan's vague phrase as
+    that phrase), tidied text otherwise."""
     raw = re.sub(r"\s+", " ", text).strip(_TRAILING_JUNK)
     if not raw or not re.search(r"\w", raw):
         return None
     name = known_body(raw)
     if name:
         return UnitRef(name=name, key=_CANONICAL_KEY[name], raw=raw)
+    phrase = scanned_name(raw)
+    if phrase is not None:
+        # A scan's "Céc phong, ban, don vi" is shown as the phrase it is, still no body.
+        return UnitRef(name=phrase.shown, key=unit_key(phrase.shown), raw=raw)
     shown = _tidy(raw)
     key = unit_key(shown)
     if not key:
@@ -289,17 +550,40 @@ def _split_piece(piece: str) -> list[str]:
             parts.extend((separators[k - 1], fragments[k]))
         return "".join(parts)
 
-    found: list[tuple[bool, int, int]] = []  # (is known body, first fragment, end fragment)
-    i = 0
-    while i < len(fragments):
-        for j in range(len(fragments), i, -1):
-            if known_body(joined(i, j)):
-                found.append((True, i, j))
-                i = j
-                break
-        else:
-            found.append((False, i, i + 1))
-            i += 1
+    def bodies(lo: int, hi: int, fit: Callable[[str], float]) -> list[tuple[bool, int, int]]:
+        """Return (is a body, first fragment, end fragment) runs covering ``lo:hi``.
+
+        At each fragment the longest run that names a body is taken, unless a shorter one
+        names it better: a scan's "Trung tam Phuc vu Hanh chinh cong va cac phong" is the
+        centre and vague wording, not the centre misspelt.
+        """
+        runs: list[tuple[bool, int, int]] = []
+        i = lo
+        while i < hi:
+            best_end, best_fit = i, 0.0
+            for j in range(hi, i, -1):
+                score = fit(joined(i, j))
+                if score > best_fit:
+                    best_end, best_fit = j, score
+                if score == 1.0:
+                    break
+            runs.append((best_end > i, i, max(best_end, i + 1)))
+            i = max(best_end, i + 1)
+        return runs
+
+    # Bodies as typed first; then, between them, bodies as a scan spells them, so that a
+    # near match never swallows a typed neighbour ("don vi; To cong nghe so cong dong").
+    found: list[tuple[bool, int, int]] = []
+    gap: int | None = None
+    for known, start, end in [*bodies(0, len(fragments), _typed_fit), (True, len(fragments), 0)]:
+        if not known:
+            gap = start if gap is None else gap
+            continue
+        if gap is not None:
+            found += bodies(gap, start, _scanned_fit)
+            gap = None
+        if start < len(fragments):
+            found.append((True, start, end))
     if not any(known for known, _, _ in found):
         return [piece]
     # Unknown neighbours stay together as written: "Các phòng chuyên môn, đơn vị sự nghiệp".

@@ -16,13 +16,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.tables import ChatLink, Indicator, Official, Organization, Plan, Snooze, Task
+from models.tables import (
+    ChatLink,
+    Indicator,
+    Official,
+    Organization,
+    OutboxMessage,
+    Plan,
+    Snooze,
+    Task,
+)
 from scheduler.outbox import enqueue
 from scheduler.policy import (
     IndicatorFacts,
@@ -35,7 +44,7 @@ from scheduler.policy import (
 )
 from scheduler.workcalendar import WorkCalendar
 
-DEFAULT_HORIZON_DAYS = 45
+DEFAULT_HORIZON_DAYS = 14  # planned daily; two weeks cover the longest Tết closure
 
 
 @lru_cache(maxsize=256)
@@ -79,7 +88,7 @@ class _Directory:
                 self.chat[link.official_id] = link
         self.snoozes: dict[tuple[int, int], datetime] = {}
 
-    def lead(self, task: Task) -> list[Official] | int | None:
+    def lead(self, task: Any) -> list[Official] | int | None:
         """The officials who report on ``task``, or its unit id when none is registered."""
         if task.lead_official_id and task.lead_official_id in self.by_id:
             return [self.by_id[task.lead_official_id]]
@@ -90,51 +99,70 @@ class _Directory:
     def units(self, unit_ids: Iterable[int]) -> list[Official]:
         return [o for uid in unit_ids for o in self.by_unit.get(uid, [])]
 
-    def directing(self, subject: Task | Indicator) -> list[Official]:
+    def directing(self, subject: Any) -> list[Official]:
         leader = self.by_id.get(subject.directing_official_id or -1)
         return [leader] if leader else list(self.chairs)
+
+
+_TASK_COLUMNS = (Task.id, Task.org_id, Task.plan_id, Task.deadline_kind, Task.due_date,
+                 Task.status, Task.lead_official_id, Task.lead_unit_id,
+                 Task.directing_official_id, Task.coord_unit_ids)
+_KPI_COLUMNS = (Indicator.id, Indicator.org_id, Indicator.plan_id, Indicator.monitoring_unit_id,
+                Indicator.directing_official_id, Indicator.coord_unit_ids)
+# Keys planned again are looked for among the organization's rows due since this long before
+# now: a reminder moves back from its rule day by at most a closure (Tết) and a weekend.
+_KEY_LOOKBACK = timedelta(days=31)
 
 
 def plan_reminders(
     *, session: Session, now: datetime, until: datetime, org_ids: Sequence[int] | None = None,
 ) -> int:
-    """Plan every reminder whose day falls between ``now`` and ``until``; return new rows."""
+    """Plan every reminder whose day falls between ``now`` and ``until``; return new rows.
+
+    One organization at a time, in a few queries each, reading plain rows rather than ORM
+    objects: the daily job plans a nation's tasks, and memory stays that of one organization.
+    """
     orgs = session.exec(select(Organization)).all() if org_ids is None else [
         o for o in (session.get(Organization, i) for i in org_ids) if o is not None]
     written = 0
     for org in orgs:
-        tasks = list(session.exec(select(Task).where(
-            Task.org_id == org.id, col(Task.removed_at).is_(None), Task.status != "done")))
-        kpis = list(session.exec(select(Indicator).where(
-            Indicator.org_id == org.id, col(Indicator.removed_at).is_(None))))
+        tasks = session.execute(select(*_TASK_COLUMNS).where(
+            Task.org_id == org.id, col(Task.removed_at).is_(None), Task.status != "done")).all()
+        kpis = session.execute(select(*_KPI_COLUMNS).where(
+            Indicator.org_id == org.id, col(Indicator.removed_at).is_(None))).all()
         written += _plan_org(session, org, tasks, kpis, now=now, until=until)
     return written
 
 
 def plan_for_tasks(*, session: Session, tasks: Sequence[Task], now: datetime,
                    horizon_days: int = DEFAULT_HORIZON_DAYS) -> int:
-    """Re-plan a few tasks at once (after an extension or a re-import)."""
-    from datetime import timedelta
+    """Re-plan a few tasks at once (after an extension or a re-import).
 
+    The caller has cancelled their pending reminders; the ones planned again under the same
+    key (the month's nudge does not depend on the due date) are planned again rather than
+    skipped. Removed and done tasks get nothing.
+    """
     by_org: dict[int, list[Task]] = defaultdict(list)
     for task in tasks:
-        by_org[task.org_id].append(task)
+        if task.removed_at is None and task.status != "done":
+            by_org[task.org_id].append(task)
     written = 0
     for org_id, items in by_org.items():
         org = session.get(Organization, org_id)
         if org is not None:
             written += _plan_org(session, org, items, [], now=now,
-                                 until=now + timedelta(days=horizon_days))
+                                 until=now + timedelta(days=horizon_days), revive=True)
     return written
 
 
 def _plan_org(
-    session: Session, org: Organization, tasks: Sequence[Task], kpis: Sequence[Indicator],
-    *, now: datetime, until: datetime,
+    session: Session, org: Organization, tasks: Sequence[Any], kpis: Sequence[Any],
+    *, now: datetime, until: datetime, revive: bool = False,
 ) -> int:
+    """Plan one organization's ``tasks`` and ``kpis`` (Task/Indicator objects or plain rows)."""
     cal = calendar_for(org)
     start, end = cal.local(now).date(), cal.local(until).date()
-    if end < start:
+    if end < start or not (tasks or kpis):
         return 0
     people = _Directory(session, org)
     if tasks:
@@ -143,46 +171,84 @@ def _plan_org(
             people.snoozes[(row.task_id, row.official_id)] = row.until
     plans = {p.id: p for p in session.exec(select(Plan).where(Plan.org_id == org.id))}
     policies: dict[int | None, ReminderPolicy] = {}
+    actives: dict[int | None, date | None] = {}
 
-    def policy(plan_id: int | None) -> ReminderPolicy:
+    def policy(plan_id: int | None) -> tuple[ReminderPolicy, WorkCalendar, date | None]:
         if plan_id not in policies:
-            policies[plan_id] = policy_for(org, plans.get(plan_id))
-        return policies[plan_id]
+            plan = plans.get(plan_id)
+            policies[plan_id] = policy_for(org, plan)
+            actives[plan_id] = cal.local(plan.imported_at).date() if plan else None
+        pol = policies[plan_id]
+        return pol, pol.calendar(cal), actives[plan_id]
 
     rows: list[dict[str, Any]] = []
     for task in tasks:
-        pol = policy(task.plan_id)
-        plan = plans.get(task.plan_id)
-        active = cal.local(plan.imported_at).date() if plan else None
-        facts = TaskFacts(task_id=task.id or 0, kind=task.deadline_kind,  # type: ignore[arg-type]
+        pol, pcal, active = policy(task.plan_id)
+        facts = TaskFacts(task_id=task.id or 0, kind=task.deadline_kind,
                           due_date=task.due_date, done=task.status == "done", active_from=active)
-        for planned in plan_task(facts, pol, pol.calendar(cal), start=start, end=end):
-            rows += _rows_for(org, task, planned, people, pol, cal)
+        for planned in plan_task(facts, pol, pcal, start=start, end=end):
+            rows += _rows_for(org, task, True, planned, people, pol, pcal)
     for kpi in kpis:
-        pol = policy(kpi.plan_id)
-        plan = plans.get(kpi.plan_id)
-        active = cal.local(plan.imported_at).date() if plan else None
+        pol, pcal, active = policy(kpi.plan_id)
         kfacts = IndicatorFacts(indicator_id=kpi.id or 0, active_from=active)
-        for planned in plan_indicator(kfacts, pol, pol.calendar(cal), start=start, end=end):
-            rows += _rows_for(org, kpi, planned, people, pol, cal)
-    return enqueue(session, rows)
+        for planned in plan_indicator(kfacts, pol, pcal, start=start, end=end):
+            rows += _rows_for(org, kpi, False, planned, people, pol, pcal)
+    if not rows:
+        return 0
+    if revive:
+        _revive_cancelled(session, rows)
+    # Most keys of a re-plan exist already (yesterday's run planned all but one day of the
+    # window): read the organization's recent keys once instead of offering every row to the
+    # database again. A key this misses still meets ON CONFLICT DO NOTHING.
+    existing = set(session.execute(select(OutboxMessage.idempotency_key).where(
+        OutboxMessage.org_id == org.id,
+        col(OutboxMessage.due_at) >= now - _KEY_LOOKBACK)).scalars())
+    return enqueue(session, [r for r in rows if r["idempotency_key"] not in existing])
+
+
+def _revive_cancelled(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Plan again, with their new values, the cancelled and never sent reminders of ``rows``.
+
+    Re-planning after a change cancels a task's pending reminders first; those whose key does
+    not depend on the change (the month's nudge keys on the month) would otherwise stay
+    cancelled, their key taken.
+    """
+    by_key = {row["idempotency_key"]: row for row in rows}
+    keys = list(by_key)
+    revived = 0
+    for start in range(0, len(keys), 500):
+        found = session.exec(select(OutboxMessage).where(
+            col(OutboxMessage.idempotency_key).in_(keys[start : start + 500]),
+            OutboxMessage.state == "cancelled", col(OutboxMessage.sent_at).is_(None)))
+        for message in found:
+            new = by_key[message.idempotency_key]
+            for name in ("official_id", "channel", "chat_id", "payload", "due_at"):
+                setattr(message, name, new.get(name))
+            message.state, message.attempts, message.last_error = "pending", 0, None
+            message.next_attempt_at = message.claimed_until = message.claimed_by = None
+            session.add(message)
+            revived += 1
+    if revived:
+        session.flush()
+    return revived
 
 
 def _rows_for(
-    org: Organization, subject: Task | Indicator, planned: PlannedReminder, people: _Directory,
-    pol: ReminderPolicy, cal: WorkCalendar,
+    org: Organization, subject: Any, is_task: bool, planned: PlannedReminder,
+    people: _Directory, pol: ReminderPolicy, cal: WorkCalendar,
 ) -> list[dict[str, Any]]:
     recipients: list[Official] | int | None
     if planned.audience == "directing":
         recipients = people.directing(subject)
     elif planned.audience == "coordinating":
         recipients = people.units(subject.coord_unit_ids) if pol.notify_coordinating_units else []
-    elif isinstance(subject, Task):
+    elif is_task:
         recipients = people.lead(subject)
     else:
         unit = subject.monitoring_unit_id
         recipients = (people.by_unit.get(unit) or unit) if unit else None
-    is_task = isinstance(subject, Task)
+    if recipients is None:
+        return []
     base = {
         "org_id": org.id, "kind": "reminder", "reason": planned.reason,
         "task_id": subject.id if is_task else None,
@@ -190,8 +256,6 @@ def _rows_for(
         "payload": {"due_date": planned.due_date.isoformat() if planned.due_date else None,
                     "audience": planned.audience, "period": planned.period},
     }
-    if recipients is None:
-        return []
     if planned.audience == "directing" and not recipients:
         # Nobody to escalate to: keep the row so the admins hear of it instead of silence.
         recipients = -1
@@ -204,7 +268,7 @@ def _rows_for(
         send_at = planned.send_at
         until = people.snoozes.get((subject.id or 0, official.id or 0)) if is_task else None
         if until is not None and planned.audience == "lead":
-            moved = snooze(planned, until, pol.calendar(cal))
+            moved = snooze(planned, until, cal)
             if moved is None:
                 continue
             send_at = moved.send_at

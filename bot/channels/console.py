@@ -2,8 +2,9 @@
 
 Messages go through the same inbox, handlers, outbox and sender as Telegram; only the
 last hop prints to the terminal. Buttons print as ``[1] ✅ Đã xong``; type ``#1`` to press
-one. Type ``> text`` to reply to the last reminder, ``:next`` to move the bot's clock to
-the next reminder due, ``:time`` to see the clock, ``:quit`` to leave.
+one. Type ``> text`` to reply to the last reminder, ``/import PATH`` to send a file (a plan
+document, or evidence) as a phone would, ``:next`` to move the bot's clock to the next
+reminder due, ``:time`` to see the clock, ``:quit`` to leave.
 """
 
 from __future__ import annotations
@@ -11,23 +12,26 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from sqlmodel import col, select
 
 from bot.app import App
 from bot.errors import UserError
+from bot.files import read_local_file
 from bot.inbox import process_pending, store
 from locales import N_, fmt_datetime, t
 from models.db import session_scope
-from models.messages import Inbound, Outbound
+from models.messages import Attachment, Inbound, Outbound
 from models.tables import ChatLink, Official, OutboxMessage
 from plans.vntext import fold_key
 from scheduler.clock import SimulatedClock
-from scheduler.planner import plan_reminders
+from scheduler.planner import DEFAULT_HORIZON_DAYS, plan_reminders
 from scheduler.sender import Sender, SendOutcome
 
 CHANNEL = "console"
@@ -90,8 +94,9 @@ def find_official(app: App, who: str, org_code: str | None = None) -> Official:
         matches = [o for o in officials if wanted and wanted in fold_key(o.name)]
     if len(matches) != 1:
         names = ", ".join(o.name for o in officials[:8]) or "—"
-        raise UserError(N_("Không tìm thấy đúng một cán bộ tên \"{who}\". Cán bộ hiện có: {names}"),
-                        who=who, names=names)
+        raise UserError(
+            N_("Không tìm thấy đúng một cán bộ tên \"{who}\". Cán bộ hiện có: {names}"),
+            who=who, names=names)
     return matches[0]
 
 
@@ -109,7 +114,8 @@ def link_console_chat(app: App, official: Official) -> str:
 class ConsoleSession:
     """Runs the loop of one person in the terminal, or drives it from a script (the demo)."""
 
-    def __init__(self, app: App, transport: ConsoleTransport, *, horizon_days: int = 45) -> None:
+    def __init__(self, app: App, transport: ConsoleTransport, *,
+                 horizon_days: int = DEFAULT_HORIZON_DAYS) -> None:
         self.app = app
         self.transport = transport
         self.sender = Sender(app.engine, {CHANNEL: transport}, clock=app.clock,
@@ -130,6 +136,14 @@ class ConsoleSession:
         self._receive(Inbound(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, text=text,
                               reply_to=reply_to, message_id=str(next(self._updates))))
 
+    def send_file(self, chat_id: str, path: Path, *, caption: str = "") -> None:
+        """Send a local file as a document, as a phone does; its file id is its path."""
+        self._receive(Inbound(
+            channel=CHANNEL, chat_id=chat_id, user_id=chat_id, text=caption,
+            message_id=str(next(self._updates)),
+            attachment=Attachment(kind="document", file_id=str(path.resolve()),
+                                  file_name=path.name, size=path.stat().st_size)))
+
     def press(self, chat_id: str, number: int) -> bool:
         buttons = self.transport.last_buttons.get(chat_id, [])
         if not 1 <= number <= len(buttons):
@@ -141,10 +155,12 @@ class ConsoleSession:
 
     def _receive(self, inbound: Inbound) -> None:
         now = self.app.clock.now()
-        store(self.app.engine, channel=CHANNEL, update_id=f"{now.timestamp()}-{next(self._updates)}",
-              inbound=inbound, now=now)
+        update_id = uuid.uuid4().hex  # each line typed is new, whatever the simulated clock says
+        store(self.app.engine, channel=CHANNEL, update_id=update_id, inbound=inbound, now=now)
         process_pending(self.app.engine, now=now, zone=self.app.settings.zone,
-                        channels=[CHANNEL], default_locale=self.app.locale)
+                        channels=[CHANNEL], default_locale=self.app.locale,
+                        fetch_file=read_local_file,
+                        max_upload_bytes=self.app.settings.max_upload_mb * 1024 * 1024)
         asyncio.run(self.sender.run_once())
 
     def next_due(self) -> datetime | None:
@@ -197,6 +213,13 @@ def run_console(app: App, who: str, *, org_code: str | None = None,
         if line[0] == "#" and line[1:].isdigit():
             if not console.press(chat_id, int(line[1:])):
                 print(t(loc, "Không có nút số {n}.", n=line[1:]), file=out)
+            continue
+        if line.startswith("/import ") or line == "/import":
+            path = Path(line[len("/import"):].strip()).expanduser()
+            if not path.is_file():
+                print(t(loc, "Không tìm thấy tệp {path}.", path=str(path)), file=out)
+                continue
+            console.send_file(chat_id, path)
             continue
         if line.startswith(">"):
             console.say(chat_id, line[1:].strip(), reply=True)

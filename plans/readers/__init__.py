@@ -2,8 +2,9 @@
 
 ``docx``, ``xlsx``, ``delimited`` (csv/tsv and tab-separated text dumps) and ``markdown``
 (pipe tables) live here; the two hard text dumps (``pdf_dump``, ``ocr_dump``) expose
-``read_tables(text) -> list[RawTable]``. A reader undoes layout only where the layout says so
-(merged cells, header rows marked to repeat) and leaves meaning to ``plans.interpret``.
+``read_tables_with_report(text) -> (tables, unreadable rows)``. A reader undoes layout only
+where the layout says so (merged cells, header rows marked to repeat) and leaves meaning to
+``plans.interpret``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class ReadDocument:
     text: str = ""  # the prose and layout text, for the plan's number, date, issuer and title
     guessed: bool = False  # the tables were guessed from plain text (PDF/OCR dumps)
     text_lines: bool = False  # row numbers are lines of a text file
+    # Rows a guessing reader found but could not read whole: (line, excerpt as printed).
+    unreadable: list[tuple[int, str]] = field(default_factory=list)
 
 
 def caption(lines: list[str], *, max_chars: int = 300) -> str:

@@ -360,6 +360,8 @@ _KPI_UNIT_END = re.compile(
     r"\S*g\s+tam|(?:p?h)?uc\s+vu|hanh\s+chinh|c\S{1,2}ng\s+va\s+cac|phong,\s*don|"
     r"vi\s+lien\s+quan|cong\s+an|phong\s+kinh|te,\s*ha\s+tang|va\s+do\s+thi)\s*$"
 )
+# Specks inside a unit's words ("héa-%(é hoi" for "hóa - Xã hội"): dropped, the letters kept.
+_UNIT_SYMBOLS = re.compile(r"[%()]")
 _UNITS = (
     "phong van hoa xa hoi",
     "phong kinh te ha tang va do thi",
@@ -482,7 +484,7 @@ def _kpi_row(lines: list[_Line], main: _Line, label: str) -> tuple[list[str], bo
         # Right of the leader's column is the monitoring unit's.
         right = text[right_from:] if right_from >= 0 else ""
         if right_from >= 0:
-            unit.append(_strip_debris(right, numbers=True))
+            unit.append(_strip_debris(_UNIT_SYMBOLS.sub("", right), numbers=True))
         else:
             m = _KPI_UNIT_END.search(f[:cut])
             if m:

@@ -33,6 +33,10 @@ from plans.vntext import fold, fold_key
 
 # Where a table starts, for the import report: the line of its header.
 LINE_LABEL = N_("dòng {n}")
+# The TT cell of a task printed without a number of its own (a number cell merged over two
+# rows). An empty TT cell would read as the previous row going on (see plans.interpret);
+# a bullet is the mark of an item without a number.
+NO_NUMBER = "-"
 
 # Column titles a header can be made of, with the role each plays; the longest match wins.
 _TITLES: tuple[tuple[str, str], ...] = (
@@ -288,7 +292,7 @@ def _finish(
                     previous.cells[role_index + 1] = _clean(cell + " " + text)
             continue
         for n, (cells, first_line) in enumerate(rows):
-            label = block.label if n == 0 else ""
+            label = block.label if n == 0 else NO_NUMBER
             line = block.line if n == 0 else first_line
             table.rows.append(RawRow([label, *cells], line))
             if not _looks_complete(cells, data_roles):

@@ -257,7 +257,7 @@ def test_snippet_header_sections_and_rows() -> None:
         (
             151,
             [
-                "",  # a row without a number of its own: a task, not a continuation
+                "-",  # a row without a number of its own: a task, not a continuation
                 "Tập huấn kỹ năng số cho người dân qua Tổ công nghệ số cộng đồng",
                 "Trưởng phòng Văn hóa - Xã hội",
                 "Phòng Văn hóa - Xã hội",
@@ -274,8 +274,10 @@ def test_snippet_lines_point_at_the_row_number() -> None:
     table = read_tables(SNIPPET)[0]
     for row in table.rows:
         assert row.line is not None
-        if row.cells[0]:
+        if row.cells[0] != "-":
             assert lines[row.line - 1].strip().startswith(row.cells[0])
+        else:
+            assert lines[row.line - 1].startswith("Tập huấn kỹ năng số")
 
 
 @pytest.mark.parametrize(
@@ -295,7 +297,8 @@ def test_no_broken_table_no_tables(text: str) -> None:
 # --- seed 002 ------------------------------------------------------------------------------
 
 # (section, number, line, lead unit, time) of every task row of 002's appendix, counted by
-# hand from the document: 37 tasks in 7 sections, one of them (III, after 10) unnumbered.
+# hand from the document: 37 tasks in 7 sections, one of them (III, after 10) unnumbered,
+# marked "-" so that it is not taken for the continuation of III.10.
 EXPECTED_002 = [
     ("I", "1", 725, "Trung tâm Dịch vụ sự nghiệp công", "Thường xuyên"),
     ("I", "2", 765, "Phòng Văn hóa - Xã hội", "Nếu có thay đổi nhân sự"),
@@ -316,7 +319,7 @@ EXPECTED_002 = [
     ("III", "8", 1316, "Phòng Văn hóa - Xã hội", "Hằng năm"),
     ("III", "9", 1351, "Các phòng, ban, đơn vị", "Thường xuyên"),
     ("III", "10", 1373, "Phòng Văn hóa - Xã hội", "Theo hướng dẫn của thành phố"),
-    ("III", "", 1412, "Phòng Văn hóa - Xã hội", "Theo hướng dẫn của thành phố"),
+    ("III", "-", 1412, "Phòng Văn hóa - Xã hội", "Theo hướng dẫn của thành phố"),
     ("IV", "1", 1467, "Phòng Văn hóa - Xã hội", "Quý I/2026"),
     ("IV", "2", 1491, "Phòng Văn hóa - Xã hội", "Thường xuyên"),
     ("IV", "3", 1524, "Phòng Văn hóa - Xã hội", "Hằng năm"),
@@ -465,7 +468,7 @@ def test_002_every_row_is_complete(table_002: RawTable, seed_path) -> None:
         (
             19,  # the numberless row under III.10
             [
-                "",
+                "-",
                 "Phối hợp triển khai CSDL tuyển sinh đầu cấp ngành Giáo dục thành phố (tuyển "
                 "sinh đầu cấp MN, TH, THCS; tuyển sinh THPT).",
                 "Trưởng phòng Văn hóa - Xã hội",
