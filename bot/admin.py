@@ -21,10 +21,10 @@ def add_org(code: str, name: str, *, locale: str) -> int:
     app = open_app()
     code = code.strip().lower()
     if not code or len(code) > 64 or not all(c.isalnum() or c in "-_" for c in code):
-        raise UserError(N_("Mã đơn vị chỉ gồm chữ, số, - và _ (tối đa 64 ký tự)."))
+        raise UserError(N_("Mã xã, phường chỉ gồm chữ, số, - và _ (tối đa 64 ký tự)."))
     with session_scope(app.engine) as session:
         if org_by_code(session=session, code=code):
-            raise UserError(N_("Đã có đơn vị mã {code}."), code=code)
+            raise UserError(N_("Đã có xã, phường mã {code}."), code=code)
         session.add(Organization(code=code, name=name.strip()[:255], created_at=app.clock.now()))
     print(t(locale, "Đã thêm {name} (mã {code}).", name=name, code=code))
     return 0
@@ -33,7 +33,7 @@ def add_org(code: str, name: str, *, locale: str) -> int:
 def _org(session: object, code: str) -> Organization:
     org = org_by_code(session=session, code=code)  # type: ignore[arg-type]
     if org is None:
-        raise UserError(N_("Không có đơn vị mã {code}. Thêm bằng: python -m bot org {code} "
+        raise UserError(N_("Không có xã, phường mã {code}. Thêm bằng: python -m bot org {code} "
                            "\"Tên phường\""), code=code)
     return org
 

@@ -83,7 +83,7 @@ def _pick_org(session: object, code: str | None) -> Organization:
     if code:
         org = org_by_code(session=session, code=code)  # type: ignore[arg-type]
         if org is None:
-            raise UserError(N_("Không có đơn vị mã {code}. Thêm bằng: python -m bot org {code} "
+            raise UserError(N_("Không có xã, phường mã {code}. Thêm bằng: python -m bot org {code} "
                                "\"Tên phường\""), code=code)
         return org
     orgs = session.exec(select(Organization)).all()  # type: ignore[attr-defined]

@@ -152,7 +152,7 @@ def _record_failure(engine: Engine, inbox_id: int | None, exc: Exception, *, now
             row.state = "failed"
             inbound = Inbound.from_dict(row.payload)
             text = t(default_locale, "Xin lỗi, bot gặp lỗi khi xử lý tin nhắn này; "
-                                     "văn phòng đã được ghi nhận. Hãy thử lại sau.")
+                                     "lỗi đã được ghi lại. Hãy thử lại sau.")
             sorry = Outbound(text=text, callback_id=inbound.callback_id)
             _queue_answers(session, row, inbound, [sorry], now=now)
         session.add(row)

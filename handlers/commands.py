@@ -86,7 +86,7 @@ def task(ctx: Context) -> list[Outbound]:
     visible = tasks_visible_to(session=ctx.session, official=ctx.official)
     found = find_task_by_label(session=ctx.session, tasks=visible, label=label) if label else None
     if found is None:
-        return [ctx.reply(ctx._("Không tìm thấy nhiệm vụ \"{label}\" trong danh sách của bạn. "
+        return [ctx.reply(ctx._("Không tìm thấy nhiệm vụ \"{label}\" trong danh sách của đồng chí. "
                                 "Gõ /tasks để xem số nhiệm vụ.", label=label[:20]))]
     unit = ctx.session.get(Unit, found.lead_unit_id) if found.lead_unit_id else None
     lines = [f"{task_label(found)}. {found.title[:700]}",
@@ -103,7 +103,8 @@ def task(ctx: Context) -> list[Outbound]:
             who = ctx.session.get(Official, update.official_id)
             bits = [fmt_date(update.created_at.astimezone(ctx.zone).date(), ctx.locale)]
             if update.status:
-                bits.append(ctx._(STATUS_LABELS[update.status]))
+                label = STATUS_LABELS[update.status]
+                bits.append(ctx._(label))
             if update.percent is not None:
                 bits.append(fmt_percent(update.percent, ctx.locale))
             if update.blocker:
@@ -122,7 +123,7 @@ def summary(ctx: Context) -> list[Outbound]:
     assert ctx.official is not None
     if ctx.official.role not in ("leader", "admin"):
         return [ctx.reply(ctx._("Lệnh /summary dành cho lãnh đạo và văn phòng. "
-                                "Gõ /tasks để xem nhiệm vụ của bạn."))]
+                                "Gõ /tasks để xem nhiệm vụ của đồng chí."))]
     data = build_summary(session=ctx.session, viewer=ctx.official, now=ctx.now, zone=ctx.zone)
     return [ctx.reply(render_summary(data, ctx.locale))]
 

@@ -69,7 +69,7 @@ def on_text(ctx: Context) -> list[Outbound]:
             ctx.set_state("choose_task", text=text, choices=[_ref(c) for c in choices])
             return [_ask_which(ctx, choices)]
         if target is None:
-            return [ctx.reply(ctx._("Bạn chưa có nhiệm vụ nào đang mở để báo cáo. "
+            return [ctx.reply(ctx._("Đồng chí chưa có nhiệm vụ nào đang mở để báo cáo. "
                                     "Gõ /tasks để xem nhiệm vụ của đơn vị."))]
     return [_understand_and_confirm(ctx, target, text, mode)]
 
@@ -89,7 +89,7 @@ def on_button(ctx: Context) -> list[Outbound]:
         return undo(ctx)
     target = _target_from_arg(ctx, official, action, arg)
     if target is None:
-        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của bạn."))]
+        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của đồng chí."))]
     label = task_label(target)
     if action == "d" and isinstance(target, Task):
         draft = {"status": "done", "percent": 100.0}
@@ -119,7 +119,7 @@ def undo(ctx: Context) -> list[Outbound]:
     official = _official(ctx)
     update = last_update(session=ctx.session, official_id=official.id or 0)
     if update is None:
-        return [ctx.reply(ctx._("Bạn chưa có cập nhật nào để hoàn tác."))]
+        return [ctx.reply(ctx._("Đồng chí chưa có cập nhật nào để hoàn tác."))]
     task = undo_update(session=ctx.session, update=update, now=ctx.now)
     label = task_label(task) if task else "?"
     return [ctx.reply(ctx._("Đã hoàn tác cập nhật gần nhất của nhiệm vụ {label}.", label=label))]
@@ -140,7 +140,7 @@ def on_attachment(ctx: Context) -> list[Outbound]:
         ctx.set_state("confirm", **data)
         if ctx.inbound.text.strip():
             return on_text(ctx)
-        return [ctx.reply(ctx._("Đã nhận tệp; tệp sẽ được lưu cùng cập nhật khi bạn xác nhận."))]
+        return [ctx.reply(ctx._("Đã nhận tệp; tệp sẽ được lưu cùng cập nhật khi đồng chí xác nhận."))]
     update = last_update(session=ctx.session, official_id=official.id or 0)
     if ctx.inbound.text.strip():
         # A caption is a report in itself: understand it, with the file as its evidence.
@@ -168,7 +168,7 @@ def _understand_and_confirm(
     if not _has_content(draft):
         ctx.set_state("await_text", mode=mode, **_ref(target))
         return ctx.reply(ctx._(
-            "Tôi chưa hiểu bạn báo gì cho nhiệm vụ {label}. Ví dụ: \"đã xong\", "
+            "Tôi chưa hiểu đồng chí báo gì cho nhiệm vụ {label}. Ví dụ: \"đã xong\", "
             "\"đang làm 70%\", \"vướng mắc: chưa có kinh phí\", \"xin gia hạn đến 30/6\".",
             label=task_label(target)))
     return _confirm_draft(ctx, target, draft, raw=text)
@@ -215,7 +215,8 @@ def _confirm_draft(
     title = target.title if isinstance(target, Task) else target.text
     lines.append(f"• {task_label(target)}. {shorten(title, 80)}")
     if draft.get("status"):
-        status = ctx._(STATUS_LABELS[draft["status"]])
+        label = STATUS_LABELS[draft["status"]]
+        status = ctx._(label)
         if draft.get("percent") is not None and draft["status"] != "done":
             status += f" {fmt_percent(draft['percent'], ctx.locale)}"
         lines.append("• " + ctx._("Tình trạng: {status}", status=status))
@@ -228,7 +229,8 @@ def _confirm_draft(
         lines.append("• " + ctx._("Vướng mắc: {blocker}", blocker=shorten(draft["blocker"], 200)))
     if draft.get("expected_date"):
         when = fmt_date(date.fromisoformat(draft["expected_date"]), ctx.locale)
-        key = "• Xin gia hạn đến: {date}" if draft.get("extension") else "• Dự kiến xong: {date}"
+        key = (N_("• Xin gia hạn đến: {date}") if draft.get("extension")
+               else N_("• Dự kiến xong: {date}"))
         lines.append(ctx._(key, date=when))
     elif draft.get("extension"):
         lines.append(ctx._("• Xin gia hạn (chưa rõ đến ngày nào)"))
@@ -247,7 +249,7 @@ def _on_confirm_button(ctx: Context, official: Official, arg: str) -> list[Outbo
     target = _load_target(ctx, conv.data)
     if target is None:
         ctx.clear_state()
-        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của bạn."))]
+        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của đồng chí."))]
     label = task_label(target)
     if arg == "no":
         ctx.clear_state()
@@ -288,7 +290,7 @@ def _on_choose(ctx: Context, arg: str) -> list[Outbound]:
     target = _load_target(ctx, {"task_id": int(ident)} if kind == "t" else
                           {"indicator_id": int(ident)}) if ident.isdigit() else None
     if target is None:
-        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của bạn."))]
+        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của đồng chí."))]
     text = conv.data.get("text", "")
     return [_understand_and_confirm(ctx, target, text, None)]
 
@@ -296,7 +298,7 @@ def _on_choose(ctx: Context, arg: str) -> list[Outbound]:
 def _snooze(ctx: Context, official: Official, arg: str, *, days: int) -> list[Outbound]:
     task = _target_from_arg(ctx, official, "d", arg)
     if not isinstance(task, Task):
-        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của bạn."))]
+        return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của đồng chí."))]
     local_now = ctx.now.astimezone(ctx.zone)
     until_day = local_now.date() + timedelta(days=days)
     until = local_now.replace(hour=8, minute=30, second=0, microsecond=0) + timedelta(
@@ -408,7 +410,7 @@ def _by_words(candidates: list[Task | Indicator], text: str) -> Task | Indicator
 
 
 def _ask_which(ctx: Context, choices: list[Task | Indicator]) -> Outbound:
-    lines = [ctx._("Bạn báo cáo cho nhiệm vụ nào?")]
+    lines = [ctx._("Đồng chí báo cáo cho nhiệm vụ nào?")]
     buttons = []
     for c in choices[:MAX_CHOICES]:
         title = c.title if isinstance(c, Task) else c.text

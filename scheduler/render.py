@@ -69,7 +69,8 @@ def deadline_text(task: Task, locale: str) -> str:
 
 
 def status_text(task: Task, locale: str) -> str:
-    text = t(locale, STATUS_LABELS.get(task.status, STATUS_LABELS["not_started"]))
+    label = STATUS_LABELS.get(task.status) or STATUS_LABELS["not_started"]
+    text = t(locale, label)
     if task.percent is not None and task.status != "done":
         text += f" {fmt_percent(task.percent, locale)}"
     return text

@@ -73,7 +73,7 @@ def run_bench(*, quick: bool = False, only: list[str] | None = None) -> int:
     names = only or list(BENCHES)
     unknown = [n for n in names if n not in BENCHES]
     if unknown:
-        print(t("vi", "Không có phép đo {names}; có: {known}", names=", ".join(unknown),
+        print(t("vi", "Không có các phép đo {names}; có: {known}", names=", ".join(unknown),
                 known=", ".join(BENCHES)), file=sys.stderr)
         return 2
     results: dict[str, Any] = {

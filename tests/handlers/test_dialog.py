@@ -160,7 +160,7 @@ def test_undo_restores_the_task_as_before(kit: Kit) -> None:
 
 def test_free_text_without_a_task_asks_which_one(kit: Kit) -> None:
     answer = kit.say("Bình", "đang làm 50%")
-    assert "Bạn báo cáo cho nhiệm vụ nào?" in answer[0].text
+    assert "Đồng chí báo cáo cho nhiệm vụ nào?" in answer[0].text
     assert updates(kit) == []
     confirm = kit.press("Bình", "I.2")
     assert "I.2" in confirm[0].text and "50%" in confirm[0].text
