@@ -30,12 +30,16 @@ def render_report(draft: DraftPlan, locale: str, *, stored: object | None = None
         parts = [f"{t(locale, KIND_LABELS[k])} {n}" for k, n in kinds.most_common()]
         lines.append("  " + ", ".join(parts))
     lines.append(tn(locale, "• {n} chỉ tiêu", "• {n} chỉ tiêu", len(draft.indicators)))
-    units = draft.units()
+    # The units that answer for something are the ones the office will invite.
+    leading = {u.key: u for task in draft.tasks for u in task.lead_units}
+    leading.update({k.monitoring_unit.key: k.monitoring_unit for k in draft.indicators
+                    if k.monitoring_unit})
+    units = list(leading.values())
     if units:
         shown = ", ".join(u.name for u in units[:8])
         more = len(units) - 8
-        lines.append(tn(locale, "• {n} đơn vị: ", "• {n} đơn vị: ", len(units)) + shown
-                     + (f" (+{more})" if more > 0 else ""))
+        lines.append(tn(locale, "• {n} đơn vị chủ trì: ", "• {n} đơn vị chủ trì: ", len(units))
+                     + shown + (f" (+{more})" if more > 0 else ""))
     if stored is not None:
         added, updated, removed = (getattr(stored, "added", 0), getattr(stored, "updated", 0),
                                    getattr(stored, "removed", 0))
