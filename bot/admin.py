@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.app import open_app
 from bot.errors import UserError
@@ -30,17 +30,27 @@ def add_org(code: str, name: str, *, locale: str) -> int:
     return 0
 
 
-def _org(session: object, code: str) -> Organization:
-    org = org_by_code(session=session, code=code)  # type: ignore[arg-type]
-    if org is None:
-        raise UserError(N_("Không có xã, phường mã {code}. Thêm bằng: python -m bot org {code} "
-                           "\"Tên phường\""), code=code)
-    return org
+def find_org(session: Session, code: str | None) -> Organization:
+    """The organization ``code`` names, or the only one; one clear sentence otherwise."""
+    if code:
+        org = org_by_code(session=session, code=code)
+        if org is None:
+            raise UserError(N_("Không có xã, phường mã {code}. Thêm bằng: python -m bot org "
+                               "{code} \"Tên phường\""), code=code)
+        return org
+    orgs = session.exec(select(Organization)).all()
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs:
+        raise UserError(N_("Chưa có xã, phường nào. Thêm bằng: python -m bot org nam-dong "
+                           "\"Phường Nam Đồng\", rồi nhập lại với --org nam-dong."))
+    raise UserError(N_("Có nhiều xã, phường; hãy chọn bằng --org (một trong: {codes})."),
+                    codes=", ".join(o.code for o in orgs))
 
 
-def _unit(session: object, org: Organization, name: str) -> Unit:
+def _unit(session: Session, org: Organization, name: str) -> Unit:
     wanted = fold_key(name)
-    units = session.exec(select(Unit).where(Unit.org_id == org.id)).all()  # type: ignore[attr-defined]
+    units = session.exec(select(Unit).where(Unit.org_id == org.id)).all()
     for unit in units:
         if wanted in (fold_key(unit.name), unit.key) or any(fold_key(a) == wanted
                                                            for a in unit.aliases):
@@ -55,7 +65,7 @@ def add_official(*, org_code: str, name: str, role: str, unit: str | None, post:
                  chair: bool, locale: str) -> int:
     app = open_app()
     with session_scope(app.engine) as session:
-        org = _org(session, org_code)
+        org = find_org(session, org_code)
         unit_row = _unit(session, org, unit) if unit else None
         official = Official(org_id=org.id or 0, name=name.strip()[:255], role=role, post=post,
                             unit_id=unit_row.id if unit_row else None, is_chair=chair,
@@ -75,7 +85,7 @@ def invite(*, org_code: str, who: str, role: str, days: int, locale: str) -> int
     if not 1 <= days <= 60:
         raise UserError(N_("Số ngày hiệu lực phải từ 1 đến 60."))
     with session_scope(app.engine) as session:
-        org = _org(session, org_code)
+        org = find_org(session, org_code)
         wanted = fold_key(who)
         official = next((o for o in session.exec(select(Official).where(
             Official.org_id == org.id)) if fold_key(o.name) == wanted), None)

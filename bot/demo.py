@@ -219,9 +219,10 @@ class Demo:
             if who in self.chats:
                 self.say(N_("\n💬 {name}: /summary"), name=who)
                 self.console.say(self.chats[who], "/summary")
-        self.say(N_("\n═══ Hết phần chạy thử. Muốn tự trò chuyện với bot: python -m bot demo "
-                    "--db sqlite:///demo.db, rồi DATABASE_URL=sqlite:///demo.db python -m bot "
-                    "console --as \"Trần Thị Bình\" --now 2026-12-21T08:30 ═══"))
+        self.say(N_("\n═══ Hết phần chạy thử. Muốn tự trò chuyện với bot:\n"
+                    "  .venv/bin/python -m bot demo --db sqlite:///demo.db\n"
+                    "  DATABASE_URL=sqlite:///demo.db .venv/bin/python -m bot console "
+                    "--as \"Trần Thị Bình\" --now 2026-12-21T08:30"))
 
 
 __all__ = ["run_demo"]

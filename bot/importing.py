@@ -13,14 +13,11 @@ import json
 import sys
 from pathlib import Path
 
-from sqlmodel import select
-
+from bot.admin import find_org
 from bot.app import open_app
 from bot.errors import UserError
 from locales import N_, t
 from models.db import session_scope
-from models.queries import org_by_code
-from models.tables import Organization
 from plans.draft import DraftPlan
 from plans.errors import ImportRefused
 from plans.report import render_report
@@ -59,7 +56,7 @@ def run_import(path: Path, *, org_code: str | None, dry_run: bool, as_json: bool
 
     app = open_app(settings)
     with session_scope(app.engine) as session:
-        org = _pick_org(session, org_code)
+        org = find_org(session, org_code)
         bar = _ProgressBar(len(draft.tasks) + len(draft.indicators), locale)
         try:
             result = store_and_replan(session=session, org_id=org.id or 0, draft=draft,
@@ -77,23 +74,6 @@ def run_import(path: Path, *, org_code: str | None, dry_run: bool, as_json: bool
         print(render_report(draft, locale, stored=result))
         print(t(locale, "Đã lưu vào {org}.", org=org.name))
     return 0
-
-
-def _pick_org(session: object, code: str | None) -> Organization:
-    if code:
-        org = org_by_code(session=session, code=code)  # type: ignore[arg-type]
-        if org is None:
-            raise UserError(N_("Không có xã, phường mã {code}. Thêm bằng: python -m bot org {code} "
-                               "\"Tên phường\""), code=code)
-        return org
-    orgs = session.exec(select(Organization)).all()  # type: ignore[attr-defined]
-    if len(orgs) == 1:
-        return orgs[0]
-    if not orgs:
-        raise UserError(N_("Chưa có xã, phường nào. Thêm bằng: python -m bot org nam-dong "
-                           "\"Phường Nam Đồng\", rồi nhập lại với --org nam-dong."))
-    raise UserError(N_("Có nhiều xã, phường; hãy chọn bằng --org (một trong: {codes})."),
-                    codes=", ".join(o.code for o in orgs))
 
 
 class _ProgressBar:
