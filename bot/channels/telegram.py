@@ -48,8 +48,11 @@ GROUP_TYPES = ("group", "supergroup", "channel")
 MAX_TEXT = 4096  # sendMessage refuses a longer text: "Bad Request: message is too long"
 
 
-def make_bot(token: str, *, api_url: str, file_url: str, pool: int = 64) -> Bot:
-    """A Bot with a connection pool large enough for the sender's concurrent sends."""
+def make_bot(token: str, *, api_url: str, file_url: str, pool: int = 20) -> Bot:
+    """A Bot whose pool fits the sender's sends in flight (16) and the odd callback answer.
+
+    Not larger: httpcore scans every pooled connection on each request.
+    """
     request = HTTPXRequest(
         connection_pool_size=pool,
         read_timeout=15,
