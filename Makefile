@@ -27,7 +27,7 @@ locales: $(MO)
 locales-update: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k t:2 -k tn:2,3 -k N_ --no-location \
 		--project dondoc --copyright-holder "Đôn Đốc" -o locales/messages.pot bot handlers scheduler models plans reports
-	$(BIN)/pybabel -q update --no-fuzzy-matching --domain messages --input-file locales/messages.pot --output-dir locales
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --domain messages --input-file locales/messages.pot --output-dir locales
 
 demo: $(STAMP) $(MO)
 	$(BIN)/python -m bot demo

@@ -35,41 +35,67 @@ def find_org(session: Session, code: str | None) -> Organization:
     if code:
         org = org_by_code(session=session, code=code)
         if org is None:
-            raise UserError(N_("Không có xã, phường mã {code}. Thêm bằng: python -m bot org "
-                               "{code} \"Tên phường\""), code=code)
+            raise UserError(
+                N_(
+                    "Không có xã, phường mã {code}. Thêm bằng: python -m bot org "
+                    '{code} "Tên phường"'
+                ),
+                code=code,
+            )
         return org
     orgs = session.exec(select(Organization)).all()
     if len(orgs) == 1:
         return orgs[0]
     if not orgs:
-        raise UserError(N_("Chưa có xã, phường nào. Thêm bằng: python -m bot org nam-dong "
-                           "\"Phường Nam Đồng\", rồi nhập lại với --org nam-dong."))
-    raise UserError(N_("Có nhiều xã, phường; hãy chọn bằng --org (một trong: {codes})."),
-                    codes=", ".join(o.code for o in orgs))
+        raise UserError(
+            N_(
+                "Chưa có xã, phường nào. Thêm bằng: python -m bot org nam-dong "
+                '"Phường Nam Đồng", rồi nhập lại với --org nam-dong.'
+            )
+        )
+    raise UserError(
+        N_("Có nhiều xã, phường; hãy chọn bằng --org (một trong: {codes})."),
+        codes=", ".join(o.code for o in orgs),
+    )
 
 
 def _unit(session: Session, org: Organization, name: str) -> Unit:
     wanted = fold_key(name)
     units = session.exec(select(Unit).where(Unit.org_id == org.id)).all()
     for unit in units:
-        if wanted in (fold_key(unit.name), unit.key) or any(fold_key(a) == wanted
-                                                           for a in unit.aliases):
+        if wanted in (fold_key(unit.name), unit.key) or any(
+            fold_key(a) == wanted for a in unit.aliases
+        ):
             return unit
     partial = [u for u in units if wanted and wanted in fold_key(u.name)]
     if len(partial) == 1:
         return partial[0]
-    raise UserError(N_("Không có đơn vị \"{name}\" trong kế hoạch đã nhập."), name=name)
+    raise UserError(N_('Không có đơn vị "{name}" trong kế hoạch đã nhập.'), name=name)
 
 
-def add_official(*, org_code: str, name: str, role: str, unit: str | None, post: str | None,
-                 chair: bool, locale: str) -> int:
+def add_official(
+    *,
+    org_code: str,
+    name: str,
+    role: str,
+    unit: str | None,
+    post: str | None,
+    chair: bool,
+    locale: str,
+) -> int:
     app = open_app()
     with session_scope(app.engine) as session:
         org = find_org(session, org_code)
         unit_row = _unit(session, org, unit) if unit else None
-        official = Official(org_id=org.id or 0, name=name.strip()[:255], role=role, post=post,
-                            unit_id=unit_row.id if unit_row else None, is_chair=chair,
-                            created_at=app.clock.now())
+        official = Official(
+            org_id=org.id or 0,
+            name=name.strip()[:255],
+            role=role,
+            post=post,
+            unit_id=unit_row.id if unit_row else None,
+            is_chair=chair,
+            created_at=app.clock.now(),
+        )
         session.add(official)
         session.flush()
         from plans.store import resolve_official_posts
@@ -87,12 +113,24 @@ def invite(*, org_code: str, who: str, role: str, days: int, locale: str) -> int
     with session_scope(app.engine) as session:
         org = find_org(session, org_code)
         wanted = fold_key(who)
-        official = next((o for o in session.exec(select(Official).where(
-            Official.org_id == org.id)) if fold_key(o.name) == wanted), None)
+        official = next(
+            (
+                o
+                for o in session.exec(select(Official).where(Official.org_id == org.id))
+                if fold_key(o.name) == wanted
+            ),
+            None,
+        )
         unit_row = None if official else _unit(session, org, who)
-        token = create_invitation(session=session, org_id=org.id or 0, now=app.clock.now(),
-                                  official=official, unit=unit_row, role=role,
-                                  ttl=timedelta(days=days))
+        token = create_invitation(
+            session=session,
+            org_id=org.id or 0,
+            now=app.clock.now(),
+            official=official,
+            unit=unit_row,
+            role=role,
+            ttl=timedelta(days=days),
+        )
     username = app.settings.telegram_username
     print(t(locale, "Đường dẫn mời (dùng một lần, hiệu lực {days} ngày):", days=days))
     print(invite_link_for("telegram" if username else "console", username, token))

@@ -33,14 +33,17 @@ def open_database(url: str) -> Engine:
     except DatabaseUnavailable as exc:
         raise UserError(
             N_("Không kết nối được cơ sở dữ liệu {where}: {reason}"),
-            where=exc.where, reason=exc.reason,
+            where=exc.where,
+            reason=exc.reason,
         ) from exc
     try:
         migrate.upgrade(engine)
     except migrate.SchemaTooNew as exc:
         raise UserError(
-            N_("Cơ sở dữ liệu do phiên bản mới hơn của Đôn Đốc tạo (lược đồ {revision}); "
-               "hãy cập nhật Đôn Đốc trước khi dùng."),
+            N_(
+                "Cơ sở dữ liệu do phiên bản mới hơn của Đôn Đốc tạo (lược đồ {revision}); "
+                "hãy cập nhật Đôn Đốc trước khi dùng."
+            ),
             revision=str(exc),
         ) from exc
     return engine

@@ -42,7 +42,8 @@ def _iso_datetime(value: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
-            t(_locale(), "thời điểm phải có dạng YYYY-MM-DDTHH:MM")) from exc
+            t(_locale(), "thời điểm phải có dạng YYYY-MM-DDTHH:MM")
+        ) from exc
     if moment.tzinfo is None:
         from bot.settings import Settings
 
@@ -72,15 +73,21 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.importing import run_import
 
-    return run_import(Path(args.path), org_code=args.org, dry_run=args.dry_run,
-                      as_json=args.json, locale=_locale())
+    return run_import(
+        Path(args.path),
+        org_code=args.org,
+        dry_run=args.dry_run,
+        as_json=args.json,
+        locale=_locale(),
+    )
 
 
 def cmd_plan_reminders(args: argparse.Namespace) -> int:
     from bot.planning import run_plan_reminders
 
-    return run_plan_reminders(Path(args.path), today=args.today, until=args.until,
-                              as_json=args.json, locale=_locale())
+    return run_plan_reminders(
+        Path(args.path), today=args.today, until=args.until, as_json=args.json, locale=_locale()
+    )
 
 
 def cmd_parse_update(args: argparse.Namespace) -> int:
@@ -89,8 +96,7 @@ def cmd_parse_update(args: argparse.Namespace) -> int:
     today = args.today or date.today()
     for line in sys.stdin:
         text = line.rstrip("\n")
-        print(json.dumps(understand(text, today=today).to_json(), ensure_ascii=False),
-              flush=True)
+        print(json.dumps(understand(text, today=today).to_json(), ensure_ascii=False), flush=True)
     return 0
 
 
@@ -115,15 +121,23 @@ def cmd_org(args: argparse.Namespace) -> int:
 def cmd_official(args: argparse.Namespace) -> int:
     from bot.admin import add_official
 
-    return add_official(org_code=args.org, name=args.name, role=args.role, unit=args.unit,
-                        post=args.post, chair=args.chair, locale=_locale())
+    return add_official(
+        org_code=args.org,
+        name=args.name,
+        role=args.role,
+        unit=args.unit,
+        post=args.post,
+        chair=args.chair,
+        locale=_locale(),
+    )
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
     from bot.admin import invite
 
-    return invite(org_code=args.org, who=args.who, role=args.role, days=args.days,
-                  locale=_locale())
+    return invite(
+        org_code=args.org, who=args.who, role=args.role, days=args.days, locale=_locale()
+    )
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -132,8 +146,13 @@ def cmd_db(args: argparse.Namespace) -> int:
     from models import migrate
 
     engine = open_database(Settings().database_url)
-    print(t(_locale(), "Lược đồ cơ sở dữ liệu: {revision}",
-            revision=migrate.current_revision(engine)))
+    print(
+        t(
+            _locale(),
+            "Lược đồ cơ sở dữ liệu: {revision}",
+            revision=migrate.current_revision(engine),
+        )
+    )
     return 0
 
 
@@ -153,11 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("console", help=_h(N_("trò chuyện với bot trong cửa sổ lệnh")))
-    p.add_argument("--as", dest="as_", required=True, metavar="TÊN",
-                   help=_h(N_("họ tên hoặc mã số cán bộ")))
+    p.add_argument(
+        "--as", dest="as_", required=True, metavar="TÊN", help=_h(N_("họ tên hoặc mã số cán bộ"))
+    )
     p.add_argument("--org", help=_h(N_("mã đơn vị hành chính")))
-    p.add_argument("--now", type=_iso_datetime, metavar="YYYY-MM-DDTHH:MM",
-                   help=_h(N_("đặt giờ của bot (đồng hồ mô phỏng)")))
+    p.add_argument(
+        "--now",
+        type=_iso_datetime,
+        metavar="YYYY-MM-DDTHH:MM",
+        help=_h(N_("đặt giờ của bot (đồng hồ mô phỏng)")),
+    )
     p.set_defaults(func=cmd_console)
 
     p = sub.add_parser("import", help=_h(N_("nhập phụ lục nhiệm vụ của kế hoạch")))

@@ -51,8 +51,9 @@ class Person:
 PEOPLE = [
     Person("Phạm Thu Trang", "admin", "Chuyên viên Văn phòng HĐND và UBND phường"),
     Person("Nguyễn Văn Hùng", "leader", "Chủ tịch UBND phường", chair=True),
-    Person("Trần Thị Bình", "official", "Chuyên viên", unit="Phòng Văn hóa - Xã hội",
-           invited=True),
+    Person(
+        "Trần Thị Bình", "official", "Chuyên viên", unit="Phòng Văn hóa - Xã hội", invited=True
+    ),
     Person("Lê Văn Cường", "official", "Chuyên viên", unit="Phòng Kinh tế, Hạ tầng và Đô thị"),
     Person("Hoàng Thị Lan", "official", "Viên chức", unit="Trung tâm Phục vụ hành chính công"),
     Person("Vũ Đức Long", "official", "Cán bộ", unit="Công an phường"),
@@ -63,8 +64,11 @@ PEOPLE = [
 SCRIPT: list[tuple[date, str, str]] = [
     (date(2026, 11, 18), "Trần Thị Bình", "> đang triển khai được 60%, dự kiến xong 27/11"),
     (date(2026, 11, 18), "Trần Thị Bình", "#1"),
-    (date(2026, 11, 18), "Lê Văn Cường",
-     "II.1 xin gia han den 15/1/2027 vi chua co kinh phi mua may tinh"),
+    (
+        date(2026, 11, 18),
+        "Lê Văn Cường",
+        "II.1 xin gia han den 15/1/2027 vi chua co kinh phi mua may tinh",
+    ),
     (date(2026, 11, 18), "Lê Văn Cường", "#1"),
     (date(2026, 11, 18), "Nguyễn Văn Hùng", "#1"),
     (date(2026, 11, 20), "Hoàng Thị Lan", "> da so hoa dc 45% ho so, ko co vuong mac"),
@@ -140,8 +144,10 @@ class Demo:
         invited: list[tuple[Person, str]] = []
         with session_scope(self.app.engine) as session:
             units = session.exec(select(Unit).where(Unit.org_id == org_id)).all()
-            existing = {fold_key(o.name): o for o in session.exec(
-                select(Official).where(Official.org_id == org_id))}
+            existing = {
+                fold_key(o.name): o
+                for o in session.exec(select(Official).where(Official.org_id == org_id))
+            }
             for person in PEOPLE:
                 ref = make_unit(person.unit) if person.unit else None
                 key = ref.key if ref else None
@@ -151,26 +157,35 @@ class Demo:
                     invited.append((person, token))
                     continue
                 official = existing.get(fold_key(person.name)) or Official(
-                    org_id=org_id, name=person.name, created_at=now)
-                official.role, official.post, official.is_chair = (person.role, person.post,
-                                                                   person.chair)
+                    org_id=org_id, name=person.name, created_at=now
+                )
+                official.role, official.post, official.is_chair = (
+                    person.role,
+                    person.post,
+                    person.chair,
+                )
                 official.unit_id = unit.id if unit else None
                 official.locale = self.lang
                 session.add(official)
                 session.flush()
                 resolve_official_posts(session=session, official=official)
                 chat = chat_id_for(official)
-                session.add(ChatLink(channel=CHANNEL, chat_id=chat, official_id=official.id,
-                                     linked_at=now))
+                session.add(
+                    ChatLink(channel=CHANNEL, chat_id=chat, official_id=official.id, linked_at=now)
+                )
                 self.chats[person.name] = chat
                 self.transport.names[chat] = person.name
-            leaders = session.exec(select(Official).where(Official.org_id == org_id,
-                                                          Official.role == "leader")).all()
+            leaders = session.exec(
+                select(Official).where(Official.org_id == org_id, Official.role == "leader")
+            ).all()
             for leader in leaders:  # leaders the plan named register on the console too
                 chat = chat_id_for(leader)
                 if leader.name not in self.chats:
-                    session.add(ChatLink(channel=CHANNEL, chat_id=chat, official_id=leader.id,
-                                         linked_at=now))
+                    session.add(
+                        ChatLink(
+                            channel=CHANNEL, chat_id=chat, official_id=leader.id, linked_at=now
+                        )
+                    )
                     self.chats[leader.name] = chat
                     self.transport.names[chat] = leader.name
         for person, token in invited:
@@ -196,8 +211,9 @@ class Demo:
                 happened, self.out = self.out.getvalue(), page
                 self.transport.out = page
                 if happened:
-                    self.say(N_("\n──── {date} ────"),
-                             date=fmt_date(day, self.lang, "EEEE, dd/MM/y"))
+                    self.say(
+                        N_("\n──── {date} ────"), date=fmt_date(day, self.lang, "EEEE, dd/MM/y")
+                    )
                     self.out.write(happened)
             day += timedelta(days=1)
 
@@ -206,8 +222,15 @@ class Demo:
         self.clock.set(self.clock.now() + timedelta(minutes=7))
         shown = action[1:].strip() if action.startswith(">") else action
         if action.startswith("#"):
-            label = next((lbl for lbl, _, _ in self.transport.last_buttons.get(chat, [])[
-                int(action[1:]) - 1:int(action[1:])]), action)
+            label = next(
+                (
+                    lbl
+                    for lbl, _, _ in self.transport.last_buttons.get(chat, [])[
+                        int(action[1:]) - 1 : int(action[1:])
+                    ]
+                ),
+                action,
+            )
             self.say(N_("\n👆 {name} bấm [{label}]"), name=who, label=label)
             self.console.press(chat, int(action[1:]))
             return
@@ -219,10 +242,14 @@ class Demo:
             if who in self.chats:
                 self.say(N_("\n💬 {name}: /summary"), name=who)
                 self.console.say(self.chats[who], "/summary")
-        self.say(N_("\n═══ Hết phần chạy thử. Muốn tự trò chuyện với bot:\n"
-                    "  .venv/bin/python -m bot demo --db sqlite:///demo.db\n"
-                    "  DATABASE_URL=sqlite:///demo.db .venv/bin/python -m bot console "
-                    "--as \"Trần Thị Bình\" --now 2026-12-21T08:30"))
+        self.say(
+            N_(
+                "\n═══ Hết phần chạy thử. Muốn tự trò chuyện với bot:\n"
+                "  .venv/bin/python -m bot demo --db sqlite:///demo.db\n"
+                "  DATABASE_URL=sqlite:///demo.db .venv/bin/python -m bot console "
+                '--as "Trần Thị Bình" --now 2026-12-21T08:30'
+            )
+        )
 
 
 __all__ = ["run_demo"]

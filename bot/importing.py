@@ -36,12 +36,16 @@ def read_draft(path: Path, *, max_bytes: int) -> DraftPlan:
     except ImportRefused as exc:
         raise UserError(exc.msgid, **exc.params) from exc
     except OSError as exc:  # unreadable: permissions, a file vanishing mid-read
-        raise UserError(N_("Không đọc được tệp {path} ({reason})."), path=str(path),
-                        reason=exc.strerror or type(exc).__name__) from exc
+        raise UserError(
+            N_("Không đọc được tệp {path} ({reason})."),
+            path=str(path),
+            reason=exc.strerror or type(exc).__name__,
+        ) from exc
 
 
-def run_import(path: Path, *, org_code: str | None, dry_run: bool, as_json: bool,
-               locale: str) -> int:
+def run_import(
+    path: Path, *, org_code: str | None, dry_run: bool, as_json: bool, locale: str
+) -> int:
     from bot.settings import Settings
 
     settings = Settings()
@@ -59,16 +63,27 @@ def run_import(path: Path, *, org_code: str | None, dry_run: bool, as_json: bool
         org = find_org(session, org_code)
         bar = _ProgressBar(len(draft.tasks) + len(draft.indicators), locale)
         try:
-            result = store_and_replan(session=session, org_id=org.id or 0, draft=draft,
-                                      now=app.clock.now(), progress=bar.update)
+            result = store_and_replan(
+                session=session,
+                org_id=org.id or 0,
+                draft=draft,
+                now=app.clock.now(),
+                progress=bar.update,
+            )
         finally:
             bar.close()
     if as_json:
         out = draft.to_json(locale)
-        out["stored"] = {"plan_id": result.plan.id, "added": result.added,
-                         "updated": result.updated, "removed": result.removed,
-                         "kpis_added": result.kpis_added, "kpis_updated": result.kpis_updated,
-                         "kpis_removed": result.kpis_removed, "unchanged": result.unchanged}
+        out["stored"] = {
+            "plan_id": result.plan.id,
+            "added": result.added,
+            "updated": result.updated,
+            "removed": result.removed,
+            "kpis_added": result.kpis_added,
+            "kpis_updated": result.kpis_updated,
+            "kpis_removed": result.kpis_removed,
+            "unchanged": result.unchanged,
+        }
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         print(render_report(draft, locale, stored=result))
@@ -88,8 +103,9 @@ class _ProgressBar:
         if self.shown and (done % 20 == 0 or done == total):
             width = 30
             filled = width * done // max(total, 1)
-            sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                             f"{done}/{total}")
+            sys.stderr.write(
+                f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+            )
             sys.stderr.flush()
 
     def close(self) -> None:

@@ -33,13 +33,20 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
-def store(engine: Engine, *, channel: str, update_id: str, inbound: Inbound,
-          now: datetime) -> bool:
+def store(
+    engine: Engine, *, channel: str, update_id: str, inbound: Inbound, now: datetime
+) -> bool:
     """Keep one update; return False when it was already stored (a duplicate delivery)."""
     try:
         with session_scope(engine) as session:
-            session.add(InboundUpdate(channel=channel, update_id=update_id,
-                                      payload=inbound.to_dict(), received_at=now))
+            session.add(
+                InboundUpdate(
+                    channel=channel,
+                    update_id=update_id,
+                    payload=inbound.to_dict(),
+                    received_at=now,
+                )
+            )
     except IntegrityError:
         return False
     return True
@@ -53,8 +60,11 @@ def store_many(engine: Engine, items: list[tuple[str, str, Inbound]], *, now: da
         keys = {(c, u) for c, u, _ in items}
         existing = {
             (row.channel, row.update_id)
-            for row in session.exec(select(InboundUpdate).where(
-                col(InboundUpdate.update_id).in_([u for _, u, _ in items])))
+            for row in session.exec(
+                select(InboundUpdate).where(
+                    col(InboundUpdate.update_id).in_([u for _, u, _ in items])
+                )
+            )
             if (row.channel, row.update_id) in keys
         }
         new = 0
@@ -62,8 +72,14 @@ def store_many(engine: Engine, items: list[tuple[str, str, Inbound]], *, now: da
             if (channel, update_id) in existing:
                 continue
             existing.add((channel, update_id))
-            session.add(InboundUpdate(channel=channel, update_id=update_id,
-                                      payload=inbound.to_dict(), received_at=now))
+            session.add(
+                InboundUpdate(
+                    channel=channel,
+                    update_id=update_id,
+                    payload=inbound.to_dict(),
+                    received_at=now,
+                )
+            )
             new += 1
         return new
 
@@ -75,9 +91,16 @@ class Processed:
 
 
 def process_pending(
-    engine: Engine, *, now: datetime, zone: ZoneInfo, channels: list[str] | None = None,
-    limit: int = 100, default_locale: str = "vi", bot_username: str | None = None,
-    fetch_file: FetchFile | None = None, max_upload_bytes: int = MAX_BYTES,
+    engine: Engine,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    channels: list[str] | None = None,
+    limit: int = 100,
+    default_locale: str = "vi",
+    bot_username: str | None = None,
+    fetch_file: FetchFile | None = None,
+    max_upload_bytes: int = MAX_BYTES,
 ) -> list[Processed]:
     """Handle stored updates in arrival order; return what each one queued.
 
@@ -96,52 +119,100 @@ def process_pending(
                 row = session.get(InboundUpdate, inbox_id)
                 if row is None or row.state != "pending":
                     continue  # another worker took it
-                done.append(_handle(session, row, now=now, zone=zone,
-                                    default_locale=default_locale, bot_username=bot_username,
-                                    fetch_file=fetch_file, max_upload_bytes=max_upload_bytes))
+                done.append(
+                    _handle(
+                        session,
+                        row,
+                        now=now,
+                        zone=zone,
+                        default_locale=default_locale,
+                        bot_username=bot_username,
+                        fetch_file=fetch_file,
+                        max_upload_bytes=max_upload_bytes,
+                    )
+                )
         except Exception as exc:
             log.exception("update %s failed", inbox_id)
-            _record_failure(engine, inbox_id, exc, now=now, zone=zone,
-                            default_locale=default_locale)
+            _record_failure(
+                engine, inbox_id, exc, now=now, zone=zone, default_locale=default_locale
+            )
     return done
 
 
-def _handle(session: Session, row: InboundUpdate, *, now: datetime, zone: ZoneInfo,
-            default_locale: str, bot_username: str | None, fetch_file: FetchFile | None,
-            max_upload_bytes: int) -> Processed:
+def _handle(
+    session: Session,
+    row: InboundUpdate,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    default_locale: str,
+    bot_username: str | None,
+    fetch_file: FetchFile | None,
+    max_upload_bytes: int,
+) -> Processed:
     inbound = Inbound.from_dict(row.payload)
-    answers = dispatch(session, inbound, now=now, zone=zone, default_locale=default_locale,
-                       bot_username=bot_username, fetch_file=fetch_file,
-                       max_upload_bytes=max_upload_bytes)
+    answers = dispatch(
+        session,
+        inbound,
+        now=now,
+        zone=zone,
+        default_locale=default_locale,
+        bot_username=bot_username,
+        fetch_file=fetch_file,
+        max_upload_bytes=max_upload_bytes,
+    )
     keys = _queue_answers(session, row, inbound, answers, now=now)
     row.state, row.processed_at = "done", now
-    if official_by_chat(session=session, channel=inbound.channel,
-                        chat_id=inbound.user_id if inbound.is_group and inbound.user_id
-                        else inbound.chat_id) is None:
+    if (
+        official_by_chat(
+            session=session,
+            channel=inbound.channel,
+            chat_id=inbound.user_id if inbound.is_group and inbound.user_id else inbound.chat_id,
+        )
+        is None
+    ):
         # Keep nothing about people the bot does not know beyond the answer already queued.
         row.payload = {"chat_id": inbound.chat_id, "scrubbed": True}
     session.add(row)
     return Processed(update_id=row.update_id, outbox_keys=keys)
 
 
-def _queue_answers(session: Session, row: InboundUpdate, inbound: Inbound,
-                   answers: list[Outbound], *, now: datetime) -> list[str]:
+def _queue_answers(
+    session: Session,
+    row: InboundUpdate,
+    inbound: Inbound,
+    answers: list[Outbound],
+    *,
+    now: datetime,
+) -> list[str]:
     keys = []
     values = []
     for n, answer in enumerate(answers):
         key = f"reply:{row.channel}:{row.update_id}:{n}"
         keys.append(key)
-        values.append({
-            "channel": inbound.channel, "chat_id": answer.chat_id or inbound.chat_id,
-            "kind": "reply", "payload": {"outbound": answer.to_dict()}, "due_at": now,
-            "idempotency_key": key,
-        })
+        values.append(
+            {
+                "channel": inbound.channel,
+                "chat_id": answer.chat_id or inbound.chat_id,
+                "kind": "reply",
+                "payload": {"outbound": answer.to_dict()},
+                "due_at": now,
+                "idempotency_key": key,
+            }
+        )
     enqueue(session, values)
     return keys
 
 
-def _record_failure(engine: Engine, inbox_id: int | None, exc: Exception, *, now: datetime,
-                    zone: ZoneInfo, default_locale: str) -> None:
+def _record_failure(
+    engine: Engine,
+    inbox_id: int | None,
+    exc: Exception,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    default_locale: str,
+) -> None:
     with session_scope(engine) as session:
         row = session.get(InboundUpdate, inbox_id)
         if row is None:
@@ -151,8 +222,11 @@ def _record_failure(engine: Engine, inbox_id: int | None, exc: Exception, *, now
         if row.attempts >= MAX_ATTEMPTS:
             row.state = "failed"
             inbound = Inbound.from_dict(row.payload)
-            text = t(default_locale, "Xin lỗi, bot gặp lỗi khi xử lý tin nhắn này; "
-                                     "lỗi đã được ghi lại. Hãy thử lại sau.")
+            text = t(
+                default_locale,
+                "Xin lỗi, bot gặp lỗi khi xử lý tin nhắn này; "
+                "lỗi đã được ghi lại. Hãy thử lại sau.",
+            )
             sorry = Outbound(text=text, callback_id=inbound.callback_id)
             _queue_answers(session, row, inbound, [sorry], now=now)
         session.add(row)

@@ -38,8 +38,9 @@ def plan_job(engine: Engine, clock: Clock, *, horizon_days: int = DEFAULT_HORIZO
     """Plan every organization's reminders for the coming weeks (idempotent)."""
     now = clock.now()
     with session_scope(engine) as session:
-        written = plan_reminders(session=session, now=now,
-                                 until=now + timedelta(days=horizon_days))
+        written = plan_reminders(
+            session=session, now=now, until=now + timedelta(days=horizon_days)
+        )
     log.info("planned %d new reminders", written)
     return written
 
@@ -50,30 +51,42 @@ def digest_job(engine: Engine, clock: Clock, zone: ZoneInfo) -> int:
     year, week, _ = now.astimezone(zone).isocalendar()
     queued = 0
     with session_scope(engine) as session:
-        readers = session.exec(select(Official).where(
-            col(Official.active), or_(Official.role == "admin", col(Official.is_chair)))).all()
+        readers = session.exec(
+            select(Official).where(
+                col(Official.active), or_(Official.role == "admin", col(Official.is_chair))
+            )
+        ).all()
         for reader in readers:
             summary = build_summary(session=session, viewer=reader, now=now, zone=zone)
             if not summary.total:
                 continue
             text = render_summary(summary, reader.locale)
-            if notify_official(session=session, official=reader, outbound=Outbound(text=text),
-                               now=now, key=f"{year}-W{week:02d}", kind="digest"):
+            if notify_official(
+                session=session,
+                official=reader,
+                outbound=Outbound(text=text),
+                now=now,
+                key=f"{year}-W{week:02d}",
+                kind="digest",
+            ):
                 queued += 1
     return queued
 
 
-async def fetch_evidence_job(engine: Engine, fetch: Callable[[str], Awaitable[bytes]],
-                             *, limit: int = 20) -> int:
+async def fetch_evidence_job(
+    engine: Engine, fetch: Callable[[str], Awaitable[bytes]], *, limit: int = 20
+) -> int:
     """Download evidence files the channel only gave an id for, so nothing depends on it."""
     import asyncio
     import hashlib
 
     def pending() -> list[tuple[int, str]]:
         with session_scope(engine, readonly=True) as session:
-            rows = session.exec(select(Evidence).where(
-                col(Evidence.content).is_(None), col(Evidence.channel_file_id).is_not(None))
-                .limit(limit)).all()
+            rows = session.exec(
+                select(Evidence)
+                .where(col(Evidence.content).is_(None), col(Evidence.channel_file_id).is_not(None))
+                .limit(limit)
+            ).all()
             return [(r.id or 0, r.channel_file_id or "") for r in rows]
 
     done = 0
@@ -98,22 +111,52 @@ async def fetch_evidence_job(engine: Engine, fetch: Callable[[str], Awaitable[by
 
 
 def build_scheduler(
-    *, zone: ZoneInfo, tick: Callable[[], object], plan: Callable[[], object],
-    digest: Callable[[], object], evidence: Callable[[], object] | None = None,
+    *,
+    zone: ZoneInfo,
+    tick: Callable[[], object],
+    plan: Callable[[], object],
+    digest: Callable[[], object],
+    evidence: Callable[[], object] | None = None,
     now: Callable[[], datetime] | None = None,
 ) -> AsyncIOScheduler:
     """The schedule: tick each minute, plan daily at 06:00, digest on Monday mornings."""
     scheduler = AsyncIOScheduler(timezone=zone)
-    scheduler.add_job(tick, IntervalTrigger(minutes=1), id="tick", replace_existing=True,
-                      coalesce=True, misfire_grace_time=50, max_instances=1)
-    scheduler.add_job(plan, CronTrigger(hour=6, minute=0, timezone=zone), id="plan",
-                      replace_existing=True, coalesce=True, misfire_grace_time=18 * 3600,
-                      max_instances=1, next_run_time=(now() if now else datetime.now(zone)))
-    scheduler.add_job(digest, CronTrigger(day_of_week="mon", hour=8, minute=30, timezone=zone),
-                      id="digest", replace_existing=True, coalesce=True,
-                      misfire_grace_time=8 * 3600, max_instances=1)
+    scheduler.add_job(
+        tick,
+        IntervalTrigger(minutes=1),
+        id="tick",
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=50,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        plan,
+        CronTrigger(hour=6, minute=0, timezone=zone),
+        id="plan",
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=18 * 3600,
+        max_instances=1,
+        next_run_time=(now() if now else datetime.now(zone)),
+    )
+    scheduler.add_job(
+        digest,
+        CronTrigger(day_of_week="mon", hour=8, minute=30, timezone=zone),
+        id="digest",
+        replace_existing=True,
+        coalesce=True,
+        misfire_grace_time=8 * 3600,
+        max_instances=1,
+    )
     if evidence is not None:
-        scheduler.add_job(evidence, IntervalTrigger(minutes=5), id="evidence",
-                          replace_existing=True, coalesce=True, misfire_grace_time=240,
-                          max_instances=1)
+        scheduler.add_job(
+            evidence,
+            IntervalTrigger(minutes=5),
+            id="evidence",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=240,
+            max_instances=1,
+        )
     return scheduler

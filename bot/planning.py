@@ -32,38 +32,50 @@ def planned_sends(path: Path, *, today: date, until: date) -> list[dict[str, obj
     zone = settings.zone
     start = datetime.combine(today, time(0, 0), tzinfo=zone)
     with session_scope(engine) as session:
-        org = Organization(code="preview", name="preview", timezone=settings.timezone,
-                           created_at=start)
+        org = Organization(
+            code="preview", name="preview", timezone=settings.timezone, created_at=start
+        )
         session.add(org)
         session.flush()
         store_plan(session=session, org_id=org.id or 0, draft=draft, now=start)
-        plan_reminders(session=session, now=start,
-                       until=datetime.combine(until, time(23, 59), tzinfo=zone))
-        rows = session.exec(select(OutboxMessage).order_by(
-            col(OutboxMessage.due_at), col(OutboxMessage.id))).all()
+        plan_reminders(
+            session=session, now=start, until=datetime.combine(until, time(23, 59), tzinfo=zone)
+        )
+        rows = session.exec(
+            select(OutboxMessage).order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
+        ).all()
         tasks = {x.id: x for x in session.exec(select(Task))}
         kpis = {x.id: x for x in session.exec(select(Indicator))}
         units = {u.id: u.name for u in session.exec(select(Unit))}
         people = {o.id: o.name for o in session.exec(select(Official))}
         grouped: dict[tuple[str, str, str], dict[str, object]] = {}
         for row in rows:
-            subject: Task | Indicator | None = (tasks.get(row.task_id) if row.task_id
-                                                else kpis.get(row.indicator_id))
+            subject: Task | Indicator | None = (
+                tasks.get(row.task_id) if row.task_id else kpis.get(row.indicator_id)
+            )
             if subject is None:
                 continue
             recipient = _recipient(row, subject, units, people)
-            key = (str(row.task_id or f"k{row.indicator_id}"), row.reason or "",
-                   row.due_at.isoformat())
-            entry = grouped.setdefault(key, {
-                "stt": subject.stt, "section": subject.section,
-                "label": task_label(subject),
-                "kind": subject.deadline_kind if isinstance(subject, Task) else "kpi",
-                "reason": row.reason,
-                "send_at": row.due_at.astimezone(zone).replace(tzinfo=None).isoformat(
-                    timespec="minutes"),
-                "due_date": (row.payload or {}).get("due_date"),
-                "recipients": [],
-            })
+            key = (
+                str(row.task_id or f"k{row.indicator_id}"),
+                row.reason or "",
+                row.due_at.isoformat(),
+            )
+            entry = grouped.setdefault(
+                key,
+                {
+                    "stt": subject.stt,
+                    "section": subject.section,
+                    "label": task_label(subject),
+                    "kind": subject.deadline_kind if isinstance(subject, Task) else "kpi",
+                    "reason": row.reason,
+                    "send_at": row.due_at.astimezone(zone)
+                    .replace(tzinfo=None)
+                    .isoformat(timespec="minutes"),
+                    "due_date": (row.payload or {}).get("due_date"),
+                    "recipients": [],
+                },
+            )
             recipients = entry["recipients"]
             assert isinstance(recipients, list)
             if recipient not in recipients:
@@ -72,8 +84,12 @@ def planned_sends(path: Path, *, today: date, until: date) -> list[dict[str, obj
     return list(grouped.values())
 
 
-def _recipient(row: OutboxMessage, subject: Task | Indicator, units: dict[int | None, str],
-               people: dict[int | None, str]) -> str:
+def _recipient(
+    row: OutboxMessage,
+    subject: Task | Indicator,
+    units: dict[int | None, str],
+    people: dict[int | None, str],
+) -> str:
     if row.official_id:
         return people.get(row.official_id, "?")
     if (row.payload or {}).get("audience") == "directing":
@@ -82,8 +98,7 @@ def _recipient(row: OutboxMessage, subject: Task | Indicator, units: dict[int | 
     return units.get(unit_id, "?")
 
 
-def run_plan_reminders(path: Path, *, today: date, until: date, as_json: bool,
-                       locale: str) -> int:
+def run_plan_reminders(path: Path, *, today: date, until: date, as_json: bool, locale: str) -> int:
     sends = planned_sends(path, today=today, until=until)
     if as_json:
         print(json.dumps(sends, ensure_ascii=False, indent=1))
@@ -91,7 +106,14 @@ def run_plan_reminders(path: Path, *, today: date, until: date, as_json: bool,
     zone = Settings().zone
     for item in sends:
         when = datetime.fromisoformat(str(item["send_at"])).replace(tzinfo=zone)
-        print(t(locale, "{when} · {label} · {reason} → {who}", when=fmt_datetime(when, locale),
-                label=item["label"], reason=item["reason"],
-                who=", ".join(str(r) for r in item["recipients"])))  # type: ignore[attr-defined]
+        print(
+            t(
+                locale,
+                "{when} · {label} · {reason} → {who}",
+                when=fmt_datetime(when, locale),
+                label=item["label"],
+                reason=item["reason"],
+                who=", ".join(str(r) for r in item["recipients"]),  # type: ignore[attr-defined]
+            )
+        )
     return 0

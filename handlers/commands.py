@@ -22,21 +22,27 @@ from scheduler.render import STATUS_LABELS, task_line
 
 LIST_LIMIT = 15
 HELP = {
-    "official": N_("Đôn Đốc nhắc việc theo kế hoạch và ghi nhận tiến độ.\n"
-                   "• Trả lời tin nhắc bằng lời thường: \"đã xong\", \"đang làm 70%\", "
-                   "\"vướng mắc: chưa có kinh phí\", \"xin gia hạn đến 30/6\".\n"
-                   "• Gửi ảnh hoặc tệp để làm minh chứng.\n"
-                   "/tasks: nhiệm vụ đang mở · /task 3: chi tiết nhiệm vụ\n"
-                   "/undo: hoàn tác cập nhật gần nhất · /lang: đổi ngôn ngữ"),
-    "leader": N_("Đôn Đốc theo dõi tiến độ các nhiệm vụ đồng chí chỉ đạo.\n"
-                 "/summary: tình hình thực hiện · /tasks: danh sách nhiệm vụ\n"
-                 "/task 3: chi tiết nhiệm vụ · /lang: đổi ngôn ngữ\n"
-                 "Đề nghị gia hạn sẽ đến đây kèm nút Đồng ý / Không đồng ý."),
-    "admin": N_("Đôn Đốc: quản trị kế hoạch.\n"
-                "• Gửi tệp kế hoạch (.docx, .xlsx) để nhập phụ lục nhiệm vụ.\n"
-                "/invite <họ tên hoặc đơn vị>: tạo đường dẫn mời\n"
-                "/summary: tình hình thực hiện · /tasks: mọi nhiệm vụ\n"
-                "/task 3: chi tiết nhiệm vụ · /lang: đổi ngôn ngữ"),
+    "official": N_(
+        "Đôn Đốc nhắc việc theo kế hoạch và ghi nhận tiến độ.\n"
+        '• Trả lời tin nhắc bằng lời thường: "đã xong", "đang làm 70%", '
+        '"vướng mắc: chưa có kinh phí", "xin gia hạn đến 30/6".\n'
+        "• Gửi ảnh hoặc tệp để làm minh chứng.\n"
+        "/tasks: nhiệm vụ đang mở · /task 3: chi tiết nhiệm vụ\n"
+        "/undo: hoàn tác cập nhật gần nhất · /lang: đổi ngôn ngữ"
+    ),
+    "leader": N_(
+        "Đôn Đốc theo dõi tiến độ các nhiệm vụ đồng chí chỉ đạo.\n"
+        "/summary: tình hình thực hiện · /tasks: danh sách nhiệm vụ\n"
+        "/task 3: chi tiết nhiệm vụ · /lang: đổi ngôn ngữ\n"
+        "Đề nghị gia hạn sẽ đến đây kèm nút Đồng ý / Không đồng ý."
+    ),
+    "admin": N_(
+        "Đôn Đốc: quản trị kế hoạch.\n"
+        "• Gửi tệp kế hoạch (.docx, .xlsx) để nhập phụ lục nhiệm vụ.\n"
+        "/invite <họ tên hoặc đơn vị>: tạo đường dẫn mời\n"
+        "/summary: tình hình thực hiện · /tasks: mọi nhiệm vụ\n"
+        "/task 3: chi tiết nhiệm vụ · /lang: đổi ngôn ngữ"
+    ),
 }
 
 
@@ -55,9 +61,14 @@ def lang(ctx: Context) -> list[Outbound]:
     if wanted in SUPPORTED_LOCALES:
         ctx.official.locale = wanted
         ctx.session.add(ctx.official)
-        return [ctx.reply(ctx._("Đã chuyển sang tiếng Việt."), edit_of=ctx.inbound.button_message_id)]
-    return [ctx.reply(ctx._("Chọn ngôn ngữ:"),
-                      ((Button("Tiếng Việt", "l:vi"), Button("English", "l:en")),))]
+        return [
+            ctx.reply(ctx._("Đã chuyển sang tiếng Việt."), edit_of=ctx.inbound.button_message_id)
+        ]
+    return [
+        ctx.reply(
+            ctx._("Chọn ngôn ngữ:"), ((Button("Tiếng Việt", "l:vi"), Button("English", "l:en")),)
+        )
+    ]
 
 
 def tasks(ctx: Context) -> list[Outbound]:
@@ -66,16 +77,20 @@ def tasks(ctx: Context) -> list[Outbound]:
     if ctx.official.role == "official":
         rows = tasks_for_official(session=ctx.session, official=ctx.official)
     else:
-        rows = [t for t in tasks_visible_to(session=ctx.session, official=ctx.official)
-                if t.status != "done"]
+        rows = [
+            t
+            for t in tasks_visible_to(session=ctx.session, official=ctx.official)
+            if t.status != "done"
+        ]
     if not rows:
         return [ctx.reply(ctx._("Không có nhiệm vụ nào đang mở. 🎉"))]
     lines = [ctx._("Nhiệm vụ đang mở ({n}), xếp theo hạn:", n=len(rows))]
     lines += [task_line(t, ctx.locale, ctx.today, with_status=True) for t in rows[:LIST_LIMIT]]
     if len(rows) > LIST_LIMIT:
         lines.append(ctx._("… và {n} nhiệm vụ khác.", n=len(rows) - LIST_LIMIT))
-    lines.append(ctx._("Gõ /task <số> để xem chi tiết, ví dụ /task {label}.",
-                       label=task_label(rows[0])))
+    lines.append(
+        ctx._("Gõ /task <số> để xem chi tiết, ví dụ /task {label}.", label=task_label(rows[0]))
+    )
     return [ctx.reply("\n".join(lines))]
 
 
@@ -86,11 +101,20 @@ def task(ctx: Context) -> list[Outbound]:
     visible = tasks_visible_to(session=ctx.session, official=ctx.official)
     found = find_task_by_label(session=ctx.session, tasks=visible, label=label) if label else None
     if found is None:
-        return [ctx.reply(ctx._("Không tìm thấy nhiệm vụ \"{label}\" trong danh sách của đồng chí. "
-                                "Gõ /tasks để xem số nhiệm vụ.", label=label[:20]))]
+        return [
+            ctx.reply(
+                ctx._(
+                    'Không tìm thấy nhiệm vụ "{label}" trong danh sách của đồng chí. '
+                    "Gõ /tasks để xem số nhiệm vụ.",
+                    label=label[:20],
+                )
+            )
+        ]
     unit = ctx.session.get(Unit, found.lead_unit_id) if found.lead_unit_id else None
-    lines = [f"{task_label(found)}. {found.title[:700]}",
-             ctx._("Đơn vị chủ trì: {unit}", unit=unit.name if unit else "—")]
+    lines = [
+        f"{task_label(found)}. {found.title[:700]}",
+        ctx._("Đơn vị chủ trì: {unit}", unit=unit.name if unit else "—"),
+    ]
     if found.directing_text:
         lines.append(ctx._("Chỉ đạo: {who}", who=found.directing_text[:200]))
     if found.output:
@@ -122,8 +146,14 @@ def summary(ctx: Context) -> list[Outbound]:
     """Show leaders and admins where the plan stands."""
     assert ctx.official is not None
     if ctx.official.role not in ("leader", "admin"):
-        return [ctx.reply(ctx._("Lệnh /summary dành cho lãnh đạo và văn phòng. "
-                                "Gõ /tasks để xem nhiệm vụ của đồng chí."))]
+        return [
+            ctx.reply(
+                ctx._(
+                    "Lệnh /summary dành cho lãnh đạo và văn phòng. "
+                    "Gõ /tasks để xem nhiệm vụ của đồng chí."
+                )
+            )
+        ]
     data = build_summary(session=ctx.session, viewer=ctx.official, now=ctx.now, zone=ctx.zone)
     return [ctx.reply(render_summary(data, ctx.locale))]
 
@@ -135,26 +165,59 @@ def invite(ctx: Context) -> list[Outbound]:
         return [ctx.reply(ctx._("Chỉ văn phòng (quản trị) mới tạo được lời mời."))]
     who = ctx.inbound.text.partition(" ")[2].strip()
     if not who:
-        return [ctx.reply(ctx._("Gõ /invite kèm họ tên cán bộ hoặc tên đơn vị, ví dụ: "
-                                "/invite Phòng Văn hóa - Xã hội"))]
+        return [
+            ctx.reply(
+                ctx._(
+                    "Gõ /invite kèm họ tên cán bộ hoặc tên đơn vị, ví dụ: "
+                    "/invite Phòng Văn hóa - Xã hội"
+                )
+            )
+        ]
     wanted = fold_key(who)
-    official = next((o for o in ctx.session.exec(
-        select(Official).where(Official.org_id == ctx.official.org_id))
-        if fold_key(o.name) == wanted), None)
+    official = next(
+        (
+            o
+            for o in ctx.session.exec(
+                select(Official).where(Official.org_id == ctx.official.org_id)
+            )
+            if fold_key(o.name) == wanted
+        ),
+        None,
+    )
     unit = None
     if official is None:
         units = ctx.session.exec(select(Unit).where(Unit.org_id == ctx.official.org_id)).all()
-        unit = next((u for u in units if wanted in (fold_key(u.name), u.key)
-                     or any(fold_key(a) == wanted for a in u.aliases)), None)
+        unit = next(
+            (
+                u
+                for u in units
+                if wanted in (fold_key(u.name), u.key)
+                or any(fold_key(a) == wanted for a in u.aliases)
+            ),
+            None,
+        )
         if unit is None:
             unit = next((u for u in units if wanted and wanted in fold_key(u.name)), None)
     if official is None and unit is None:
-        return [ctx.reply(ctx._("Không tìm thấy cán bộ hay đơn vị \"{who}\".", who=who[:60]))]
-    token = create_invitation(session=ctx.session, org_id=ctx.official.org_id, now=ctx.now,
-                              official=official, unit=unit, created_by=ctx.official.id)
+        return [ctx.reply(ctx._('Không tìm thấy cán bộ hay đơn vị "{who}".', who=who[:60]))]
+    token = create_invitation(
+        session=ctx.session,
+        org_id=ctx.official.org_id,
+        now=ctx.now,
+        official=official,
+        unit=unit,
+        created_by=ctx.official.id,
+    )
     target = official.name if official else (unit.name if unit else "")
-    return [ctx.reply(ctx._("Lời mời cho {target} (dùng một lần, hết hạn sau 7 ngày):\n{link}",
-                            target=target, link=invite_link(ctx, token)))]
+    return [
+        ctx.reply(
+            ctx._(
+                "Lời mời cho {target} (dùng một lần, hết hạn sau 7 ngày):\n{link}",
+                target=target,
+                link=invite_link(ctx, token),
+            )
+        )
+    ]
 
 
 def invite_link(ctx: Context, token: str) -> str:

@@ -21,8 +21,7 @@ def directing_leaders(ctx: Context, task: Task) -> list[Official]:
         if leader is not None and leader.active:
             return [leader]
     chairs = ctx.session.exec(
-        select(Official).where(Official.org_id == task.org_id, Official.is_chair,
-                               Official.active)
+        select(Official).where(Official.org_id == task.org_id, Official.is_chair, Official.active)
     ).all()
     return list(chairs) or admins_of(session=ctx.session, org_id=task.org_id)
 
@@ -35,26 +34,49 @@ def request_extension(
     sent = 0
     for leader in leaders:
         lang = leader.locale
-        until = (fmt_date(update.expected_date, lang) if update.expected_date
-                 else t(lang, "chưa nêu ngày"))
+        until = (
+            fmt_date(update.expected_date, lang)
+            if update.expected_date
+            else t(lang, "chưa nêu ngày")
+        )
         current = fmt_date(task.due_date, lang) if task.due_date else t(lang, "chưa có hạn")
-        text = t(lang, "⏳ {name} xin gia hạn nhiệm vụ {label}: {title}\nHạn hiện tại: {current}"
-                       "\nXin đến: {until}", name=official.name, label=task_label(task),
-                 title=shorten(task.title, 90), current=current, until=until)
+        text = t(
+            lang,
+            "⏳ {name} xin gia hạn nhiệm vụ {label}: {title}\nHạn hiện tại: {current}"
+            "\nXin đến: {until}",
+            name=official.name,
+            label=task_label(task),
+            title=shorten(task.title, 90),
+            current=current,
+            until=until,
+        )
         if update.blocker:
             text += "\n" + t(lang, "Lý do: {reason}", reason=shorten(update.blocker, 200))
         buttons: tuple[tuple[Button, ...], ...] = ()
         if update.expected_date:
-            buttons = ((Button(t(lang, "✅ Đồng ý"), f"xa:{update.id}"),
-                        Button(t(lang, "✖️ Không đồng ý"), f"xd:{update.id}")),)
+            buttons = (
+                (
+                    Button(t(lang, "✅ Đồng ý"), f"xa:{update.id}"),
+                    Button(t(lang, "✖️ Không đồng ý"), f"xd:{update.id}"),
+                ),
+            )
         out = Outbound(text=text, buttons=buttons)
-        if notify_official(session=ctx.session, official=leader, outbound=out, now=ctx.now,
-                           key=f"ext:{update.id}", task_id=task.id):
+        if notify_official(
+            session=ctx.session,
+            official=leader,
+            outbound=out,
+            now=ctx.now,
+            key=f"ext:{update.id}",
+            task_id=task.id,
+        ):
             sent += 1
     if sent:
         return [ctx.reply(ctx._("Đã chuyển đề nghị gia hạn tới lãnh đạo chỉ đạo."))]
-    return [ctx.reply(ctx._("Chưa có lãnh đạo nào nhận được đề nghị gia hạn qua bot; "
-                            "hãy báo văn phòng."))]
+    return [
+        ctx.reply(
+            ctx._("Chưa có lãnh đạo nào nhận được đề nghị gia hạn qua bot; hãy báo văn phòng.")
+        )
+    ]
 
 
 def on_decision(ctx: Context) -> list[Outbound]:
@@ -83,17 +105,41 @@ def on_decision(ctx: Context) -> list[Outbound]:
         from scheduler.planner import plan_for_tasks
 
         plan_for_tasks(session=ctx.session, tasks=[task], now=ctx.now)
-    audit(session=ctx.session, action="extension.approved" if approved else "extension.declined",
-          at=ctx.now, org_id=task.org_id, actor_id=ctx.official.id, subject=f"task:{task.id}")
+    audit(
+        session=ctx.session,
+        action="extension.approved" if approved else "extension.declined",
+        at=ctx.now,
+        org_id=task.org_id,
+        actor_id=ctx.official.id,
+        subject=f"task:{task.id}",
+    )
     if requester is not None:
         lang = requester.locale
-        msg = (t(lang, "✅ Lãnh đạo đã đồng ý gia hạn nhiệm vụ {label} đến {date}.",
-                 label=task_label(task), date=fmt_date(task.due_date, lang))
-               if approved and task.due_date else
-               t(lang, "✖️ Lãnh đạo chưa đồng ý gia hạn nhiệm vụ {label}; hạn vẫn giữ nguyên.",
-                 label=task_label(task)))
-        notify_official(session=ctx.session, official=requester, outbound=Outbound(text=msg),
-                        now=ctx.now, key=f"extdecision:{update.id}", task_id=task.id)
-    done = (ctx._("Đã đồng ý gia hạn nhiệm vụ {label}.", label=task_label(task)) if approved
-            else ctx._("Đã từ chối gia hạn nhiệm vụ {label}.", label=task_label(task)))
+        msg = (
+            t(
+                lang,
+                "✅ Lãnh đạo đã đồng ý gia hạn nhiệm vụ {label} đến {date}.",
+                label=task_label(task),
+                date=fmt_date(task.due_date, lang),
+            )
+            if approved and task.due_date
+            else t(
+                lang,
+                "✖️ Lãnh đạo chưa đồng ý gia hạn nhiệm vụ {label}; hạn vẫn giữ nguyên.",
+                label=task_label(task),
+            )
+        )
+        notify_official(
+            session=ctx.session,
+            official=requester,
+            outbound=Outbound(text=msg),
+            now=ctx.now,
+            key=f"extdecision:{update.id}",
+            task_id=task.id,
+        )
+    done = (
+        ctx._("Đã đồng ý gia hạn nhiệm vụ {label}.", label=task_label(task))
+        if approved
+        else ctx._("Đã từ chối gia hạn nhiệm vụ {label}.", label=task_label(task))
+    )
     return [ctx.reply(done, edit_of=ctx.inbound.button_message_id)]

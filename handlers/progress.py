@@ -18,10 +18,20 @@ from scheduler.outbox import cancel_pending
 
 
 def record_update(
-    *, session: Session, official: Official, now: datetime, raw_text: str, channel: str,
-    task: Task | None = None, indicator: Indicator | None = None,
-    status: str | None = None, percent: float | None = None, blocker: str | None = None,
-    expected_date: date | None = None, extension: bool = False, value: str | None = None,
+    *,
+    session: Session,
+    official: Official,
+    now: datetime,
+    raw_text: str,
+    channel: str,
+    task: Task | None = None,
+    indicator: Indicator | None = None,
+    status: str | None = None,
+    percent: float | None = None,
+    blocker: str | None = None,
+    expected_date: date | None = None,
+    extension: bool = False,
+    value: str | None = None,
     evidence: list[dict[str, Any]] | None = None,
 ) -> ProgressUpdate:
     """Store one confirmed update and apply it to its task or indicator."""
@@ -30,11 +40,19 @@ def record_update(
     if status is None and percent is not None:
         status = "in_progress"
     update = ProgressUpdate(
-        org_id=official.org_id, official_id=official.id or 0,
-        task_id=task.id if task else None, indicator_id=indicator.id if indicator else None,
-        status=status, percent=percent, value=value, blocker=blocker,
-        expected_date=expected_date, extension_requested=extension,
-        raw_text=raw_text[:4000], channel=channel, created_at=now,
+        org_id=official.org_id,
+        official_id=official.id or 0,
+        task_id=task.id if task else None,
+        indicator_id=indicator.id if indicator else None,
+        status=status,
+        percent=percent,
+        value=value,
+        blocker=blocker,
+        expected_date=expected_date,
+        extension_requested=extension,
+        raw_text=raw_text[:4000],
+        channel=channel,
+        created_at=now,
     )
     session.add(update)
     session.flush()
@@ -56,9 +74,17 @@ def record_update(
         session.add(indicator)
     for item in evidence or []:
         session.add(Evidence(update_id=update.id or 0, created_at=now, **item))
-    audit(session=session, action="update.confirmed", at=now, org_id=official.org_id,
-          actor_id=official.id, subject=_subject(task, indicator),
-          status=status, percent=percent, extension=extension)
+    audit(
+        session=session,
+        action="update.confirmed",
+        at=now,
+        org_id=official.org_id,
+        actor_id=official.id,
+        subject=_subject(task, indicator),
+        status=status,
+        percent=percent,
+        extension=extension,
+    )
     return update
 
 
@@ -74,7 +100,7 @@ def undo_update(*, session: Session, update: ProgressUpdate, now: datetime) -> T
             .where(ProgressUpdate.task_id == task.id, col(ProgressUpdate.undone_at).is_(None))
             .order_by(col(ProgressUpdate.created_at).desc(), col(ProgressUpdate.id).desc())
         ).first()
-        task.status = (previous.status if previous and previous.status else "not_started")
+        task.status = previous.status if previous and previous.status else "not_started"
         task.percent = previous.percent if previous else None
         task.last_update_at = previous.created_at if previous else None
         session.add(task)
@@ -83,14 +109,21 @@ def undo_update(*, session: Session, update: ProgressUpdate, now: datetime) -> T
         if kpi is not None:
             previous_kpi = session.exec(
                 select(ProgressUpdate)
-                .where(ProgressUpdate.indicator_id == kpi.id,
-                       col(ProgressUpdate.undone_at).is_(None))
+                .where(
+                    ProgressUpdate.indicator_id == kpi.id, col(ProgressUpdate.undone_at).is_(None)
+                )
                 .order_by(col(ProgressUpdate.created_at).desc(), col(ProgressUpdate.id).desc())
             ).first()
             kpi.current_value = previous_kpi.value if previous_kpi else None
             session.add(kpi)
-    audit(session=session, action="update.undone", at=now, org_id=update.org_id,
-          actor_id=update.official_id, subject=f"update:{update.id}")
+    audit(
+        session=session,
+        action="update.undone",
+        at=now,
+        org_id=update.org_id,
+        actor_id=update.official_id,
+        subject=f"update:{update.id}",
+    )
     return task
 
 

@@ -28,23 +28,41 @@ def hash_token(token: str) -> str:
 
 
 def create_invitation(
-    *, session: Session, org_id: int, now: datetime, official: Official | None = None,
-    unit: Unit | None = None, post: str | None = None, role: str = "official",
-    created_by: int | None = None, ttl: timedelta = INVITE_TTL,
+    *,
+    session: Session,
+    org_id: int,
+    now: datetime,
+    official: Official | None = None,
+    unit: Unit | None = None,
+    post: str | None = None,
+    role: str = "official",
+    created_by: int | None = None,
+    ttl: timedelta = INVITE_TTL,
 ) -> str:
     """Create a one-time invitation and return its token (shown once, stored only hashed)."""
     token = secrets.token_urlsafe(18)  # 24 characters of [A-Za-z0-9_-]: a valid start parameter
-    session.add(Invitation(
-        org_id=org_id, token_hash=hash_token(token),
-        official_id=official.id if official else None,
-        unit_id=unit.id if unit else (official.unit_id if official else None),
-        post=post or (official.post if official else None),
-        role=official.role if official else role,
-        expires_at=now + ttl, created_by=created_by, created_at=now,
-    ))
-    audit(session=session, action="invitation.created", at=now, org_id=org_id,
-          actor_id=created_by, subject=f"official:{official.id}" if official else post,
-          unit_id=unit.id if unit else None)
+    session.add(
+        Invitation(
+            org_id=org_id,
+            token_hash=hash_token(token),
+            official_id=official.id if official else None,
+            unit_id=unit.id if unit else (official.unit_id if official else None),
+            post=post or (official.post if official else None),
+            role=official.role if official else role,
+            expires_at=now + ttl,
+            created_by=created_by,
+            created_at=now,
+        )
+    )
+    audit(
+        session=session,
+        action="invitation.created",
+        at=now,
+        org_id=org_id,
+        actor_id=created_by,
+        subject=f"official:{official.id}" if official else post,
+        unit_id=unit.id if unit else None,
+    )
     return token
 
 
@@ -53,15 +71,27 @@ def start(ctx: Context) -> list[Outbound]:
     token = ctx.inbound.text.partition(" ")[2].strip()
     if not token:
         if ctx.official is not None:
-            return [ctx.reply(ctx._("Chào đồng chí {name}! Gõ /tasks để xem nhiệm vụ, /help để "
-                                    "xem hướng dẫn.", name=ctx.official.name))]
+            return [
+                ctx.reply(
+                    ctx._(
+                        "Chào đồng chí {name}! Gõ /tasks để xem nhiệm vụ, /help để xem hướng dẫn.",
+                        name=ctx.official.name,
+                    )
+                )
+            ]
         return [_ask_admin(ctx)]
     invitation = ctx.session.exec(
         select(Invitation).where(Invitation.token_hash == hash_token(token[:64]))
     ).first()
     if invitation is None or invitation.used_at is not None or invitation.expires_at < ctx.now:
-        return [ctx.reply(ctx._("Đường dẫn mời này không còn hiệu lực (đã dùng hoặc hết hạn). "
-                                "Hãy xin văn phòng đường dẫn mới."))]
+        return [
+            ctx.reply(
+                ctx._(
+                    "Đường dẫn mời này không còn hiệu lực (đã dùng hoặc hết hạn). "
+                    "Hãy xin văn phòng đường dẫn mới."
+                )
+            )
+        ]
     if invitation.official_id is not None:
         official = ctx.session.get(Official, invitation.official_id)
         if official is None:
@@ -79,13 +109,25 @@ def on_name(ctx: Context) -> list[Outbound]:
     invitation = ctx.session.get(Invitation, ctx.conversation.data.get("invitation_id"))
     if invitation is None or invitation.used_at is not None or invitation.expires_at < ctx.now:
         ctx.clear_state()
-        return [ctx.reply(ctx._("Đường dẫn mời này không còn hiệu lực (đã dùng hoặc hết hạn). "
-                                "Hãy xin văn phòng đường dẫn mới."))]
+        return [
+            ctx.reply(
+                ctx._(
+                    "Đường dẫn mời này không còn hiệu lực (đã dùng hoặc hết hạn). "
+                    "Hãy xin văn phòng đường dẫn mới."
+                )
+            )
+        ]
     if len(name) < 2 or name.startswith("/"):
         return [ctx.reply(ctx._("Xin cho biết họ và tên để hoàn tất đăng ký."))]
-    official = Official(org_id=invitation.org_id, name=name, post=invitation.post,
-                        unit_id=invitation.unit_id, role=invitation.role,
-                        locale=ctx.locale, created_at=ctx.now)
+    official = Official(
+        org_id=invitation.org_id,
+        name=name,
+        post=invitation.post,
+        unit_id=invitation.unit_id,
+        role=invitation.role,
+        locale=ctx.locale,
+        created_at=ctx.now,
+    )
     ctx.session.add(official)
     ctx.session.flush()
     return _link(ctx, invitation, official)
@@ -95,8 +137,9 @@ def _link(ctx: Context, invitation: Invitation, official: Official) -> list[Outb
     invitation.used_at = ctx.now
     ctx.session.add(invitation)
     link = ctx.session.exec(
-        select(ChatLink).where(ChatLink.channel == ctx.inbound.channel,
-                               ChatLink.chat_id == ctx.inbound.chat_id)
+        select(ChatLink).where(
+            ChatLink.channel == ctx.inbound.channel, ChatLink.chat_id == ctx.inbound.chat_id
+        )
     ).first() or ChatLink(channel=ctx.inbound.channel, chat_id=ctx.inbound.chat_id)
     link.official_id = official.id
     link.reachable = True
@@ -105,15 +148,33 @@ def _link(ctx: Context, invitation: Invitation, official: Official) -> list[Outb
     ctx.official = official
     ctx.clear_state()
     resolve_official_posts(session=ctx.session, official=official)
-    audit(session=ctx.session, action="chat.linked", at=ctx.now, org_id=official.org_id,
-          actor_id=official.id, subject=f"{ctx.inbound.channel}")
+    audit(
+        session=ctx.session,
+        action="chat.linked",
+        at=ctx.now,
+        org_id=official.org_id,
+        actor_id=official.id,
+        subject=f"{ctx.inbound.channel}",
+    )
     unit = ctx.session.get(Unit, official.unit_id) if official.unit_id else None
     where = f" ({unit.name})" if unit else ""
-    return [ctx.reply(ctx._("Đã đăng ký xong, chào đồng chí {name}{where}! Bot sẽ nhắc việc "
-                            "theo kế hoạch; đồng chí chỉ cần trả lời tin nhắc. Gõ /tasks để xem "
-                            "nhiệm vụ.", name=official.name, where=where))]
+    return [
+        ctx.reply(
+            ctx._(
+                "Đã đăng ký xong, chào đồng chí {name}{where}! Bot sẽ nhắc việc "
+                "theo kế hoạch; đồng chí chỉ cần trả lời tin nhắc. Gõ /tasks để xem "
+                "nhiệm vụ.",
+                name=official.name,
+                where=where,
+            )
+        )
+    ]
 
 
 def _ask_admin(ctx: Context) -> Outbound:
-    return ctx.reply(ctx._("Xin chào! Đôn Đốc chỉ làm việc với cán bộ đã được mời. Hãy liên hệ "
-                           "văn phòng (bộ phận thường trực) để nhận đường dẫn đăng ký."))
+    return ctx.reply(
+        ctx._(
+            "Xin chào! Đôn Đốc chỉ làm việc với cán bộ đã được mời. Hãy liên hệ "
+            "văn phòng (bộ phận thường trực) để nhận đường dẫn đăng ký."
+        )
+    )

@@ -69,8 +69,14 @@ def on_text(ctx: Context) -> list[Outbound]:
             ctx.set_state("choose_task", text=text, choices=[_ref(c) for c in choices])
             return [_ask_which(ctx, choices)]
         if target is None:
-            return [ctx.reply(ctx._("Đồng chí chưa có nhiệm vụ nào đang mở để báo cáo. "
-                                    "Gõ /tasks để xem nhiệm vụ của đơn vị."))]
+            return [
+                ctx.reply(
+                    ctx._(
+                        "Đồng chí chưa có nhiệm vụ nào đang mở để báo cáo. "
+                        "Gõ /tasks để xem nhiệm vụ của đơn vị."
+                    )
+                )
+            ]
     return [_understand_and_confirm(ctx, target, text, mode)]
 
 
@@ -95,20 +101,30 @@ def on_button(ctx: Context) -> list[Outbound]:
         draft = {"status": "done", "percent": 100.0}
         return [_confirm_draft(ctx, target, draft, raw=ctx._("Đã xong"))]
     if action == "s" and isinstance(target, Task):
-        return [ctx.reply(
-            ctx._("Nhắc lại nhiệm vụ {label} khi nào?", label=label),
-            ((Button(ctx._("Ngày mai"), f"s1:{target.id}"),
-              Button(ctx._("Tuần sau"), f"s7:{target.id}")),),
-        )]
+        return [
+            ctx.reply(
+                ctx._("Nhắc lại nhiệm vụ {label} khi nào?", label=label),
+                (
+                    (
+                        Button(ctx._("Ngày mai"), f"s1:{target.id}"),
+                        Button(ctx._("Tuần sau"), f"s7:{target.id}"),
+                    ),
+                ),
+            )
+        ]
     if action in MODES:
         ctx.set_state("await_text", mode=MODES[action], **_ref(target))
         prompts = {
-            "progress": N_("Nhiệm vụ {label}: tiến độ đến nay thế nào? "
-                           "Ví dụ: \"đang làm 70%, dự kiến xong 25/12\"."),
+            "progress": N_(
+                "Nhiệm vụ {label}: tiến độ đến nay thế nào? "
+                'Ví dụ: "đang làm 70%, dự kiến xong 25/12".'
+            ),
             "blocker": N_("Nhiệm vụ {label}: đang vướng mắc gì? Hãy viết ngắn gọn."),
-            "extension": N_("Nhiệm vụ {label}: xin gia hạn đến ngày nào, vì sao? "
-                            "Ví dụ: \"xin gia hạn đến 30/6 vì chờ kinh phí\"."),
-            "value": N_("Chỉ tiêu {label}: số liệu hiện nay là bao nhiêu? Ví dụ: \"đạt 85%\"."),
+            "extension": N_(
+                "Nhiệm vụ {label}: xin gia hạn đến ngày nào, vì sao? "
+                'Ví dụ: "xin gia hạn đến 30/6 vì chờ kinh phí".'
+            ),
+            "value": N_('Chỉ tiêu {label}: số liệu hiện nay là bao nhiêu? Ví dụ: "đạt 85%".'),
         }
         return [ctx.reply(ctx._(prompts[MODES[action]], label=label))]
     return [ctx.reply(ctx._("Nút này đã cũ. Gõ /tasks để xem nhiệm vụ."))]
@@ -130,9 +146,13 @@ def on_attachment(ctx: Context) -> list[Outbound]:
     official = _official(ctx)
     att = ctx.inbound.attachment
     assert att is not None
-    item: dict[str, Any] = {"kind": att.kind, "file_name": att.file_name[:255],
-                            "mime_type": att.mime_type, "size": att.size,
-                            "channel_file_id": att.file_id}
+    item: dict[str, Any] = {
+        "kind": att.kind,
+        "file_name": att.file_name[:255],
+        "mime_type": att.mime_type,
+        "size": att.size,
+        "channel_file_id": att.file_id,
+    }
     conv = ctx.conversation
     if conv.state == "confirm":
         data = dict(conv.data)
@@ -140,7 +160,9 @@ def on_attachment(ctx: Context) -> list[Outbound]:
         ctx.set_state("confirm", **data)
         if ctx.inbound.text.strip():
             return on_text(ctx)
-        return [ctx.reply(ctx._("Đã nhận tệp; tệp sẽ được lưu cùng cập nhật khi đồng chí xác nhận."))]
+        return [
+            ctx.reply(ctx._("Đã nhận tệp; tệp sẽ được lưu cùng cập nhật khi đồng chí xác nhận."))
+        ]
     update = last_update(session=ctx.session, official_id=official.id or 0)
     if ctx.inbound.text.strip():
         # A caption is a report in itself: understand it, with the file as its evidence.
@@ -153,8 +175,14 @@ def on_attachment(ctx: Context) -> list[Outbound]:
         target = ctx.session.get(Task, update.task_id) if update.task_id else None
         label = task_label(target) if target else "?"
         return [ctx.reply(ctx._("Đã lưu tệp làm minh chứng cho nhiệm vụ {label}.", label=label))]
-    return [ctx.reply(ctx._("Tệp này là minh chứng cho nhiệm vụ nào? Hãy gửi kèm lời báo cáo, "
-                            "ví dụ: \"II.3 đã xong, gửi kèm quyết định\"."))]
+    return [
+        ctx.reply(
+            ctx._(
+                "Tệp này là minh chứng cho nhiệm vụ nào? Hãy gửi kèm lời báo cáo, "
+                'ví dụ: "II.3 đã xong, gửi kèm quyết định".'
+            )
+        )
+    ]
 
 
 # --- understanding and confirmation --------------------------------------------------------
@@ -167,18 +195,24 @@ def _understand_and_confirm(
     draft = _draft_from(u, mode, text)
     if not _has_content(draft):
         ctx.set_state("await_text", mode=mode, **_ref(target))
-        return ctx.reply(ctx._(
-            "Tôi chưa hiểu đồng chí báo gì cho nhiệm vụ {label}. Ví dụ: \"đã xong\", "
-            "\"đang làm 70%\", \"vướng mắc: chưa có kinh phí\", \"xin gia hạn đến 30/6\".",
-            label=task_label(target)))
+        return ctx.reply(
+            ctx._(
+                'Tôi chưa hiểu đồng chí báo gì cho nhiệm vụ {label}. Ví dụ: "đã xong", '
+                '"đang làm 70%", "vướng mắc: chưa có kinh phí", "xin gia hạn đến 30/6".',
+                label=task_label(target),
+            )
+        )
     return _confirm_draft(ctx, target, draft, raw=text)
 
 
 def _draft_from(u: Understanding, mode: str | None, text: str) -> dict[str, Any]:
     draft: dict[str, Any] = {
-        "status": u.status, "percent": u.percent, "blocker": u.blocker,
+        "status": u.status,
+        "percent": u.percent,
+        "blocker": u.blocker,
         "expected_date": u.expected_date.isoformat() if u.expected_date else None,
-        "extension": u.extension, "value": u.value,
+        "extension": u.extension,
+        "value": u.value,
     }
     if mode == "blocker" and not draft["blocker"]:
         draft["blocker"] = shorten(text, 500)
@@ -207,8 +241,9 @@ def _has_content(draft: dict[str, Any]) -> bool:
 def _confirm_draft(
     ctx: Context, target: Task | Indicator, draft: dict[str, Any], *, raw: str
 ) -> Outbound:
-    previous = ctx.conversation.data if ctx.conversation.state in ("confirm",
-                                                                    "pending_evidence") else {}
+    previous = (
+        ctx.conversation.data if ctx.conversation.state in ("confirm", "pending_evidence") else {}
+    )
     evidence = previous.get("evidence", [])
     ctx.set_state("confirm", draft=draft, raw=raw, evidence=evidence, **_ref(target))
     lines = [ctx._("Tôi hiểu là:")]
@@ -221,24 +256,30 @@ def _confirm_draft(
             status += f" {fmt_percent(draft['percent'], ctx.locale)}"
         lines.append("• " + ctx._("Tình trạng: {status}", status=status))
     elif draft.get("percent") is not None:
-        lines.append("• " + ctx._("Tiến độ: {percent}",
-                                  percent=fmt_percent(draft["percent"], ctx.locale)))
+        lines.append(
+            "• " + ctx._("Tiến độ: {percent}", percent=fmt_percent(draft["percent"], ctx.locale))
+        )
     if draft.get("value"):
         lines.append("• " + ctx._("Số liệu: {value}", value=draft["value"]))
     if draft.get("blocker"):
         lines.append("• " + ctx._("Vướng mắc: {blocker}", blocker=shorten(draft["blocker"], 200)))
     if draft.get("expected_date"):
         when = fmt_date(date.fromisoformat(draft["expected_date"]), ctx.locale)
-        key = (N_("• Xin gia hạn đến: {date}") if draft.get("extension")
-               else N_("• Dự kiến xong: {date}"))
+        key = (
+            N_("• Xin gia hạn đến: {date}")
+            if draft.get("extension")
+            else N_("• Dự kiến xong: {date}")
+        )
         lines.append(ctx._(key, date=when))
     elif draft.get("extension"):
         lines.append(ctx._("• Xin gia hạn (chưa rõ đến ngày nào)"))
     if evidence:
         lines.append("• " + ctx._("Minh chứng: {n} tệp", n=len(evidence)))
     lines.append(ctx._("Đúng chưa?"))
-    buttons = ((Button(ctx._("✅ Đúng, lưu lại"), "c:ok"),),
-               (Button(ctx._("✏️ Sửa"), "c:fix"), Button(ctx._("✖️ Hủy"), "c:no")))
+    buttons = (
+        (Button(ctx._("✅ Đúng, lưu lại"), "c:ok"),),
+        (Button(ctx._("✏️ Sửa"), "c:fix"), Button(ctx._("✖️ Hủy"), "c:no")),
+    )
     return ctx.reply("\n".join(lines), buttons)
 
 
@@ -253,28 +294,36 @@ def _on_confirm_button(ctx: Context, official: Official, arg: str) -> list[Outbo
     label = task_label(target)
     if arg == "no":
         ctx.clear_state()
-        return [ctx.reply(ctx._("Đã hủy, không lưu gì."),
-                          edit_of=ctx.inbound.button_message_id)]
+        return [ctx.reply(ctx._("Đã hủy, không lưu gì."), edit_of=ctx.inbound.button_message_id)]
     if arg == "fix":
         ctx.set_state("await_text", mode=None, **_ref(target))
         return [ctx.reply(ctx._("Hãy gửi lại nội dung cho nhiệm vụ {label}.", label=label))]
     draft = conv.data["draft"]
     expected = date.fromisoformat(draft["expected_date"]) if draft.get("expected_date") else None
     update = record_update(
-        session=ctx.session, official=official, now=ctx.now, raw_text=conv.data.get("raw", ""),
+        session=ctx.session,
+        official=official,
+        now=ctx.now,
+        raw_text=conv.data.get("raw", ""),
         channel=ctx.inbound.channel,
         task=target if isinstance(target, Task) else None,
         indicator=target if isinstance(target, Indicator) else None,
-        status=draft.get("status"), percent=draft.get("percent"), blocker=draft.get("blocker"),
-        expected_date=expected, extension=bool(draft.get("extension")), value=draft.get("value"),
+        status=draft.get("status"),
+        percent=draft.get("percent"),
+        blocker=draft.get("blocker"),
+        expected_date=expected,
+        extension=bool(draft.get("extension")),
+        value=draft.get("value"),
         evidence=conv.data.get("evidence"),
     )
     ctx.clear_state()
-    answers = [ctx.reply(
-        ctx._("Đã lưu cập nhật nhiệm vụ {label}. Cảm ơn đồng chí!", label=label),
-        ((Button(ctx._("↩️ Hoàn tác"), "u:last"),),),
-        edit_of=ctx.inbound.button_message_id,
-    )]
+    answers = [
+        ctx.reply(
+            ctx._("Đã lưu cập nhật nhiệm vụ {label}. Cảm ơn đồng chí!", label=label),
+            ((Button(ctx._("↩️ Hoàn tác"), "u:last"),),),
+            edit_of=ctx.inbound.button_message_id,
+        )
+    ]
     if update.extension_requested and isinstance(target, Task):
         from handlers.extensions import request_extension
 
@@ -287,8 +336,11 @@ def _on_choose(ctx: Context, arg: str) -> list[Outbound]:
     if conv.state != "choose_task":
         return [ctx.reply(ctx._("Nút này đã cũ. Gõ /tasks để xem nhiệm vụ."))]
     kind, _, ident = arg.partition("-")
-    target = _load_target(ctx, {"task_id": int(ident)} if kind == "t" else
-                          {"indicator_id": int(ident)}) if ident.isdigit() else None
+    target = (
+        _load_target(ctx, {"task_id": int(ident)} if kind == "t" else {"indicator_id": int(ident)})
+        if ident.isdigit()
+        else None
+    )
     if target is None:
         return [ctx.reply(ctx._("Nhiệm vụ này không còn trong danh sách của đồng chí."))]
     text = conv.data.get("text", "")
@@ -302,7 +354,8 @@ def _snooze(ctx: Context, official: Official, arg: str, *, days: int) -> list[Ou
     local_now = ctx.now.astimezone(ctx.zone)
     until_day = local_now.date() + timedelta(days=days)
     until = local_now.replace(hour=8, minute=30, second=0, microsecond=0) + timedelta(
-        days=(until_day - local_now.date()).days)
+        days=(until_day - local_now.date()).days
+    )
     row = ctx.session.exec(
         select(Snooze).where(Snooze.task_id == task.id, Snooze.official_id == official.id)
     ).first() or Snooze(task_id=task.id or 0, official_id=official.id or 0, until=until)
@@ -310,28 +363,52 @@ def _snooze(ctx: Context, official: Official, arg: str, *, days: int) -> list[Ou
     ctx.session.add(row)
     # Reminders already planned for this task move to the snooze time; nothing is lost.
     pending = ctx.session.exec(
-        select(OutboxMessage).where(OutboxMessage.task_id == task.id,
-                                    OutboxMessage.official_id == official.id,
-                                    OutboxMessage.state == "pending",
-                                    col(OutboxMessage.due_at) < until)
+        select(OutboxMessage).where(
+            OutboxMessage.task_id == task.id,
+            OutboxMessage.official_id == official.id,
+            OutboxMessage.state == "pending",
+            col(OutboxMessage.due_at) < until,
+        )
     ).all()
     for msg in pending:
         msg.due_at = until
         ctx.session.add(msg)
     # And the reminder they snoozed comes back then, once.
-    link = ctx.session.exec(select(ChatLink).where(
-        ChatLink.channel == ctx.inbound.channel, ChatLink.chat_id == ctx.inbound.chat_id)).first()
-    enqueue(ctx.session, [{
-        "org_id": task.org_id, "official_id": official.id, "task_id": task.id,
-        "kind": "reminder", "reason": "snooze", "channel": ctx.inbound.channel,
-        "chat_id": link.chat_id if link else ctx.inbound.chat_id, "due_at": until,
-        "payload": {"due_date": task.due_date.isoformat() if task.due_date else None,
-                    "audience": "lead"},
-        "idempotency_key": f"task:{task.id}:{official.id}:snooze:{until.isoformat()}",
-    }])
-    return [ctx.reply(ctx._("Được, tôi sẽ nhắc lại nhiệm vụ {label} vào {date}.",
-                            label=task_label(task), date=fmt_date(until_day, ctx.locale)),
-                      edit_of=ctx.inbound.button_message_id)]
+    link = ctx.session.exec(
+        select(ChatLink).where(
+            ChatLink.channel == ctx.inbound.channel, ChatLink.chat_id == ctx.inbound.chat_id
+        )
+    ).first()
+    enqueue(
+        ctx.session,
+        [
+            {
+                "org_id": task.org_id,
+                "official_id": official.id,
+                "task_id": task.id,
+                "kind": "reminder",
+                "reason": "snooze",
+                "channel": ctx.inbound.channel,
+                "chat_id": link.chat_id if link else ctx.inbound.chat_id,
+                "due_at": until,
+                "payload": {
+                    "due_date": task.due_date.isoformat() if task.due_date else None,
+                    "audience": "lead",
+                },
+                "idempotency_key": f"task:{task.id}:{official.id}:snooze:{until.isoformat()}",
+            }
+        ],
+    )
+    return [
+        ctx.reply(
+            ctx._(
+                "Được, tôi sẽ nhắc lại nhiệm vụ {label} vào {date}.",
+                label=task_label(task),
+                date=fmt_date(until_day, ctx.locale),
+            ),
+            edit_of=ctx.inbound.button_message_id,
+        )
+    ]
 
 
 # --- which task is this about -------------------------------------------------------------
@@ -451,8 +528,9 @@ def _target_from_arg(
     task = _load_target(ctx, {"task_id": int(arg)})
     if not isinstance(task, Task):
         return None
-    mine = {t.id for t in tasks_for_official(session=ctx.session, official=official,
-                                              open_only=False)}
+    mine = {
+        t.id for t in tasks_for_official(session=ctx.session, official=official, open_only=False)
+    }
     return task if task.id in mine or official.role == "admin" else None
 
 

@@ -38,32 +38,57 @@ def is_command(*names: str) -> Predicate:
 
 
 def is_button(*prefixes: str) -> Predicate:
-    return lambda ctx: bool(ctx.inbound.button) and (
-        (ctx.inbound.button or "").partition(":")[0] in prefixes)
+    return lambda ctx: (
+        bool(ctx.inbound.button) and ((ctx.inbound.button or "").partition(":")[0] in prefixes)
+    )
 
 
 def too_long(ctx: Context) -> list[Outbound]:
-    return [ctx.reply(ctx._("Tin nhắn quá dài ({n} ký tự). Hãy gửi báo cáo ngắn gọn, dưới {max} "
-                            "ký tự; văn bản dài hãy gửi dạng tệp.",
-                            n=len(ctx.inbound.text), max=MAX_TEXT))]
+    return [
+        ctx.reply(
+            ctx._(
+                "Tin nhắn quá dài ({n} ký tự). Hãy gửi báo cáo ngắn gọn, dưới {max} "
+                "ký tự; văn bản dài hãy gửi dạng tệp.",
+                n=len(ctx.inbound.text),
+                max=MAX_TEXT,
+            )
+        )
+    ]
 
 
 def group_not_registered(ctx: Context) -> list[Outbound]:
     # Stay silent on group chatter; answer only someone who addressed the bot.
     if _command(ctx) is None and not ctx.inbound.button:
         return []
-    return [ctx.reply(ctx._("Nhóm này chưa được đăng ký với đơn vị nào. Hãy nhắn riêng cho bot "
-                            "để xem và báo cáo nhiệm vụ."))]
+    return [
+        ctx.reply(
+            ctx._(
+                "Nhóm này chưa được đăng ký với đơn vị nào. Hãy nhắn riêng cho bot "
+                "để xem và báo cáo nhiệm vụ."
+            )
+        )
+    ]
 
 
 def unknown_user(ctx: Context) -> list[Outbound]:
-    return [ctx.reply(ctx._("Xin chào! Đôn Đốc chỉ làm việc với cán bộ đã được mời. Hãy liên hệ "
-                            "văn phòng (bộ phận thường trực) để nhận đường dẫn đăng ký."))]
+    return [
+        ctx.reply(
+            ctx._(
+                "Xin chào! Đôn Đốc chỉ làm việc với cán bộ đã được mời. Hãy liên hệ "
+                "văn phòng (bộ phận thường trực) để nhận đường dẫn đăng ký."
+            )
+        )
+    ]
 
 
 def unknown_command(ctx: Context) -> list[Outbound]:
-    return [ctx.reply(ctx._("Không có lệnh /{name}. Gõ /help để xem các lệnh.",
-                            name=(_command(ctx) or "")[:30]))]
+    return [
+        ctx.reply(
+            ctx._(
+                "Không có lệnh /{name}. Gõ /help để xem các lệnh.", name=(_command(ctx) or "")[:30]
+            )
+        )
+    ]
 
 
 def empty(ctx: Context) -> list[Outbound]:
@@ -76,8 +101,11 @@ def _is_unregistered_group(ctx: Context) -> bool:
 
 def _group_link(ctx: Context) -> ChatLink | None:
     return ctx.session.exec(
-        select(ChatLink).where(ChatLink.channel == ctx.inbound.channel,
-                               ChatLink.chat_id == ctx.inbound.chat_id, ChatLink.is_group)
+        select(ChatLink).where(
+            ChatLink.channel == ctx.inbound.channel,
+            ChatLink.chat_id == ctx.inbound.chat_id,
+            ChatLink.is_group,
+        )
     ).first()
 
 
@@ -91,8 +119,16 @@ ROUTES: list[tuple[str, Predicate, Handler]] = [
     ("unregistered group", _is_unregistered_group, group_not_registered),
     # Registration works for people the bot does not know yet.
     ("/start", is_command("start"), registration.start),
-    ("name for an invitation", lambda c: c.official is None and _awaiting("await_name")(c)
-     and _command(c) is None and bool(c.inbound.text.strip()), registration.on_name),
+    (
+        "name for an invitation",
+        lambda c: (
+            c.official is None
+            and _awaiting("await_name")(c)
+            and _command(c) is None
+            and bool(c.inbound.text.strip())
+        ),
+        registration.on_name,
+    ),
     ("unknown person", lambda c: c.official is None, unknown_user),
     # Commands of registered people.
     ("/help", is_command("help", "trogiup", "huongdan"), commands.help_),
@@ -119,18 +155,31 @@ ROUTES: list[tuple[str, Predicate, Handler]] = [
 
 
 def dispatch(
-    session: Session, inbound: Inbound, *, now: datetime, zone: ZoneInfo,
-    default_locale: str = "vi", bot_username: str | None = None,
-    fetch_file: FetchFile | None = None, max_upload_bytes: int = MAX_BYTES,
+    session: Session,
+    inbound: Inbound,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    default_locale: str = "vi",
+    bot_username: str | None = None,
+    fetch_file: FetchFile | None = None,
+    max_upload_bytes: int = MAX_BYTES,
 ) -> list[Outbound]:
     """Answer one inbound message; every effect happens in ``session``'s transaction.
 
     ``fetch_file`` downloads a file the person sent (the channel provides it); without it a
     plan document cannot be imported in chat.
     """
-    ctx = Context(session=session, inbound=inbound, now=now, zone=zone,
-                  default_locale=default_locale, bot_username=bot_username,
-                  fetch_file=fetch_file, max_upload_bytes=max_upload_bytes)
+    ctx = Context(
+        session=session,
+        inbound=inbound,
+        now=now,
+        zone=zone,
+        default_locale=default_locale,
+        bot_username=bot_username,
+        fetch_file=fetch_file,
+        max_upload_bytes=max_upload_bytes,
+    )
     who = inbound.user_id if inbound.is_group else inbound.chat_id
     if who is not None:
         ctx.official = official_by_chat(session=session, channel=inbound.channel, chat_id=who)

@@ -96,7 +96,8 @@ class Outbound:
         return cls(
             text=data["text"],
             buttons=tuple(
-                tuple(Button(b["label"], b["data"]) for b in row) for row in data.get("buttons", [])
+                tuple(Button(b["label"], b["data"]) for b in row)
+                for row in data.get("buttons", [])
             ),
             chat_id=data.get("chat_id"),
             edit_of=data.get("edit_of"),

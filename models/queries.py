@@ -20,8 +20,29 @@ from models.tables import (
 )
 
 OPEN_STATUSES: tuple[str, ...] = ("not_started", "in_progress", "blocked")
-_ROMAN = {r: i for i, r in enumerate(
-    ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV"], start=1)}
+_ROMAN = {
+    r: i
+    for i, r in enumerate(
+        [
+            "I",
+            "II",
+            "III",
+            "IV",
+            "V",
+            "VI",
+            "VII",
+            "VIII",
+            "IX",
+            "X",
+            "XI",
+            "XII",
+            "XIII",
+            "XIV",
+            "XV",
+        ],
+        start=1,
+    )
+}
 
 
 def task_label(task: Task | Indicator) -> str:
@@ -165,14 +186,21 @@ def task_history(*, session: Session, task_id: int, limit: int = 5) -> list[Prog
 
 
 def units_by_id(*, session: Session, org_id: int) -> dict[int, Unit]:
-    return {
-        u.id: u for u in session.exec(select(Unit).where(Unit.org_id == org_id)) if u.id
-    }
+    return {u.id: u for u in session.exec(select(Unit).where(Unit.org_id == org_id)) if u.id}
 
 
 def audit(
-    *, session: Session, action: str, at: datetime, org_id: int | None = None,
-    actor_id: int | None = None, subject: str | None = None, **detail: Any,
+    *,
+    session: Session,
+    action: str,
+    at: datetime,
+    org_id: int | None = None,
+    actor_id: int | None = None,
+    subject: str | None = None,
+    **detail: Any,
 ) -> None:
-    session.add(AuditEvent(org_id=org_id, actor_id=actor_id, action=action, subject=subject,
-                           detail=detail, at=at))
+    session.add(
+        AuditEvent(
+            org_id=org_id, actor_id=actor_id, action=action, subject=subject, detail=detail, at=at
+        )
+    )

@@ -14,7 +14,13 @@ DeadlineKind = Literal[
     "once", "yearly", "ongoing", "monthly", "conditional", "per_guidance", "unknown"
 ]
 DEADLINE_KINDS: tuple[str, ...] = (
-    "once", "yearly", "ongoing", "monthly", "conditional", "per_guidance", "unknown"
+    "once",
+    "yearly",
+    "ongoing",
+    "monthly",
+    "conditional",
+    "per_guidance",
+    "unknown",
 )
 MILESTONE_YEARS: tuple[str, ...] = ("2025", "2030", "2035", "2040", "2045")
 
@@ -115,7 +121,10 @@ class DraftPlan:
             for unit in (*task.lead_units, *task.coord_units):
                 seen.setdefault(unit.key, unit)
         for kpi in self.indicators:
-            for unit in (*([kpi.monitoring_unit] if kpi.monitoring_unit else []), *kpi.coord_units):
+            for unit in (
+                *([kpi.monitoring_unit] if kpi.monitoring_unit else []),
+                *kpi.coord_units,
+            ):
                 seen.setdefault(unit.key, unit)
         return list(seen.values())
 

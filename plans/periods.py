@@ -13,8 +13,20 @@ from datetime import date
 
 from plans.vntext import fold
 
-ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
-         "x": 10, "xi": 11, "xii": 12}
+ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+    "xi": 11,
+    "xii": 12,
+}
 
 
 def roman_to_int(token: str) -> int | None:
@@ -83,7 +95,9 @@ def find_period(text: str, default_year: int | None = None) -> Period | None:
         which = m.group("which") or m.group("which2")
         y = year_of(m)
         if y is not None:
-            found.append(Period("half", half_end(y, 1 if which == "dau" else 2), m.start(), m.end()))
+            found.append(
+                Period("half", half_end(y, 1 if which == "dau" else 2), m.start(), m.end())
+            )
     for m in _MONTH.finditer(folded):
         y = year_of(m)
         if y is not None:

@@ -32,29 +32,45 @@ def render_report(draft: DraftPlan, locale: str, *, stored: object | None = None
     lines.append(tn(locale, "• {n} chỉ tiêu", "• {n} chỉ tiêu", len(draft.indicators)))
     # The units that answer for something are the ones the office will invite.
     leading = {u.key: u for task in draft.tasks for u in task.lead_units}
-    leading.update({k.monitoring_unit.key: k.monitoring_unit for k in draft.indicators
-                    if k.monitoring_unit})
+    leading.update(
+        {k.monitoring_unit.key: k.monitoring_unit for k in draft.indicators if k.monitoring_unit}
+    )
     units = list(leading.values())
     if units:
         shown = ", ".join(u.name for u in units[:8])
         more = len(units) - 8
-        lines.append(tn(locale, "• {n} đơn vị chủ trì: ", "• {n} đơn vị chủ trì: ", len(units))
-                     + shown + (f" (+{more})" if more > 0 else ""))
+        lines.append(
+            tn(locale, "• {n} đơn vị chủ trì: ", "• {n} đơn vị chủ trì: ", len(units))
+            + shown
+            + (f" (+{more})" if more > 0 else "")
+        )
     if stored is not None:
-        added, updated, removed = (getattr(stored, "added", 0), getattr(stored, "updated", 0),
-                                   getattr(stored, "removed", 0))
+        added, updated, removed = (
+            getattr(stored, "added", 0),
+            getattr(stored, "updated", 0),
+            getattr(stored, "removed", 0),
+        )
         if getattr(stored, "unchanged", False):
             lines.append(t(locale, "Tệp này đã được nhập trước đây; không có gì thay đổi."))
         elif getattr(stored, "revised", False):
-            lines.append(t(locale, "Bản sửa đổi: thêm {added}, cập nhật {updated}, bỏ {removed} "
-                                   "nhiệm vụ; tiến độ đã báo cáo được giữ nguyên.",
-                           added=added, updated=updated, removed=removed))
+            lines.append(
+                t(
+                    locale,
+                    "Bản sửa đổi: thêm {added}, cập nhật {updated}, bỏ {removed} "
+                    "nhiệm vụ; tiến độ đã báo cáo được giữ nguyên.",
+                    added=added,
+                    updated=updated,
+                    removed=removed,
+                )
+            )
     if draft.warnings:
-        lines.append(tn(locale, "⚠️ {n} điểm cần xem lại:", "⚠️ {n} điểm cần xem lại:",
-                        len(draft.warnings)))
+        lines.append(
+            tn(locale, "⚠️ {n} điểm cần xem lại:", "⚠️ {n} điểm cần xem lại:", len(draft.warnings))
+        )
         for warning in draft.warnings[:MAX_WARNINGS_SHOWN]:
             lines.append("  - " + warning.render(locale))
         if len(draft.warnings) > MAX_WARNINGS_SHOWN:
-            lines.append("  " + t(locale, "… và {n} điểm khác.",
-                                  n=len(draft.warnings) - MAX_WARNINGS_SHOWN))
+            lines.append(
+                "  " + t(locale, "… và {n} điểm khác.", n=len(draft.warnings) - MAX_WARNINGS_SHOWN)
+            )
     return "\n".join(lines)

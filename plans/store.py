@@ -34,9 +34,15 @@ S = TypeVar("S", Task, Indicator)
 D = TypeVar("D", DraftTask, DraftIndicator)
 
 _POST_ABBREVIATIONS = {
-    "ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "pct": "pho chu tich",
-    "vh xh": "van hoa xa hoi", "vhxh": "van hoa xa hoi", "hcc": "hanh chinh cong",
-    "mttq": "mat tran to quoc", "du": "dang uy", "kt ht dt": "kinh te ha tang va do thi",
+    "ubnd": "uy ban nhan dan",
+    "hdnd": "hoi dong nhan dan",
+    "pct": "pho chu tich",
+    "vh xh": "van hoa xa hoi",
+    "vhxh": "van hoa xa hoi",
+    "hcc": "hanh chinh cong",
+    "mttq": "mat tran to quoc",
+    "du": "dang uy",
+    "kt ht dt": "kinh te ha tang va do thi",
 }
 _POST_NOISE = {"dong", "chi", "d", "c", "dc", "phuong", "xa", "cua", "va"}
 
@@ -88,8 +94,13 @@ def find_revised_plan(session: Session, org_id: int, draft: DraftPlan) -> Plan |
 
 
 def store_plan(
-    *, session: Session, org_id: int, draft: DraftPlan, now: datetime,
-    actor_id: int | None = None, progress: Callable[[int, int], None] | None = None,
+    *,
+    session: Session,
+    org_id: int,
+    draft: DraftPlan,
+    now: datetime,
+    actor_id: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> StoreResult:
     """Store ``draft`` for the organization, as a new plan or a revision of one."""
     plan = find_revised_plan(session, org_id, draft)
@@ -146,8 +157,9 @@ def store_plan(
     for n, kpi_item in enumerate(draft.indicators, start=len(draft.tasks) + 1):
         kpi = kpi_matches.get(id(kpi_item))
         if kpi is None:
-            kpi = Indicator(plan_id=plan.id, org_id=org_id, text=kpi_item.indicator,
-                            created_at=now)
+            kpi = Indicator(
+                plan_id=plan.id, org_id=org_id, text=kpi_item.indicator, created_at=now
+            )
             result.kpis_added += 1
         else:
             result.kpis_updated += 1
@@ -166,11 +178,21 @@ def store_plan(
     session.flush()
     result.units = units.names_seen
     result.added_ids = [task.id for task in added if task.id is not None]
-    session.add(AuditEvent(org_id=org_id, actor_id=actor_id, at=now,
-                           action="plan.revised" if revised else "plan.imported",
-                           subject=f"plan:{plan.id}",
-                           detail={"added": result.added, "updated": result.updated,
-                                   "removed": result.removed, "source": draft.source_name}))
+    session.add(
+        AuditEvent(
+            org_id=org_id,
+            actor_id=actor_id,
+            at=now,
+            action="plan.revised" if revised else "plan.imported",
+            subject=f"plan:{plan.id}",
+            detail={
+                "added": result.added,
+                "updated": result.updated,
+                "removed": result.removed,
+                "source": draft.source_name,
+            },
+        )
+    )
     return result
 
 
@@ -178,7 +200,9 @@ def store_plan(
 
 
 def _match(
-    stored: list[S], drafts: Sequence[D], stored_text: Callable[[S], str],
+    stored: list[S],
+    drafts: Sequence[D],
+    stored_text: Callable[[S], str],
     draft_text: Callable[[D], str],
 ) -> dict[int, S]:
     """Return ``id(draft) -> stored row`` for every draft row that revises a stored row.
@@ -209,8 +233,14 @@ def _match(
     for row in stored:
         by_text.setdefault(keys[id(row)], []).append(id(row))
     # 1. The same wording: at its own place if the wording is there twice.
-    take([(1.0 + (place(free[r]) == place(item)), i, r)
-          for i, item in pending.items() for r in by_text.get(draft_keys[i], [])], pending)
+    take(
+        [
+            (1.0 + (place(free[r]) == place(item)), i, r)
+            for i, item in pending.items()
+            for r in by_text.get(draft_keys[i], [])
+        ],
+        pending,
+    )
 
     def ratio(item_id: int, row_id: int, cutoff: float) -> float:
         matcher = difflib.SequenceMatcher(None, keys[row_id], draft_keys[item_id])
@@ -254,8 +284,9 @@ class _UnitBook:
     def get(self, ref: UnitRef) -> Unit:
         unit = self.by_key.get(ref.key)
         if unit is None:
-            unit = Unit(org_id=self.org_id, key=ref.key, name=ref.name, aliases=[],
-                        created_at=self.now)
+            unit = Unit(
+                org_id=self.org_id, key=ref.key, name=ref.name, aliases=[], created_at=self.now
+            )
             self.session.add(unit)
             self.session.flush()
             self.by_key[ref.key] = unit
@@ -272,8 +303,9 @@ class _PeopleBook:
 
     def __init__(self, session: Session, org_id: int, now: datetime) -> None:
         self.session, self.org_id, self.now = session, org_id, now
-        self.officials = list(session.exec(
-            select(Official).where(Official.org_id == org_id, col(Official.active))))
+        self.officials = list(
+            session.exec(select(Official).where(Official.org_id == org_id, col(Official.active)))
+        )
 
     def find(self, person: PersonRef | None, *, create_role: str | None = None) -> Official | None:
         if person is None:
@@ -285,8 +317,13 @@ class _PeopleBook:
                     return official
             if create_role is None:
                 return None
-            official = Official(org_id=self.org_id, name=person.name, post=person.post,
-                                role=create_role, created_at=self.now)
+            official = Official(
+                org_id=self.org_id,
+                name=person.name,
+                post=person.post,
+                role=create_role,
+                created_at=self.now,
+            )
             self.session.add(official)
             self.session.flush()
             self.officials.append(official)
@@ -345,8 +382,9 @@ def resolve_official_posts(*, session: Session, official: Official) -> int:
     """Attach tasks whose directing post or named person is this official; return how many."""
     count = 0
     mine_post, mine_name = post_key(official.post), name_key(official.name)
-    tasks = session.exec(select(Task).where(Task.org_id == official.org_id,
-                                            col(Task.removed_at).is_(None))).all()
+    tasks = session.exec(
+        select(Task).where(Task.org_id == official.org_id, col(Task.removed_at).is_(None))
+    ).all()
     for task in tasks:
         if task.directing_official_id is None and (
             (task.directing_name and name_key(task.directing_name) == mine_name)

@@ -335,8 +335,10 @@ def _scan_head(words: list[str]) -> tuple[str, ...]:
     for head in sorted(_BODY_HEADS, key=len, reverse=True):
         if len(words) <= len(head) or words[0] != head[0]:
             continue
-        if all(difflib.SequenceMatcher(None, w, h).ratio() >= 0.6
-               for w, h in zip(words[1:], head[1:], strict=False)):
+        if all(
+            difflib.SequenceMatcher(None, w, h).ratio() >= 0.6
+            for w, h in zip(words[1:], head[1:], strict=False)
+        ):
             return head
     return ()
 
@@ -369,8 +371,10 @@ def _scan_fit(words: list[str], known: _Known) -> tuple[float, float, bool]:
     for pos, hit in enumerate(hit_name):
         legible[owner[pos]] += hit
     weights = [_SCAN_WEIGHT.get(w, 1.0) for w in known.words]
-    coverage = sum(wt * legible[i] / len(w) for i, (w, wt) in enumerate(
-        zip(known.words, weights, strict=True))) / sum(weights)
+    coverage = sum(
+        wt * legible[i] / len(w)
+        for i, (w, wt) in enumerate(zip(known.words, weights, strict=True))
+    ) / sum(weights)
     # Garbled words ("PIONOKITNE", "hugn") are neither for nor against the name.
     real = [pos for pos in range(len(text)) if counted[in_text[pos]]] or list(range(len(text)))
     precision = sum(hit_text[pos] for pos in real) / len(real)

@@ -41,9 +41,7 @@ class Summary:
         return 100.0 * self.updated_this_month / self.total if self.total else 0.0
 
 
-def build_summary(
-    *, session: Session, viewer: Official, now: datetime, zone: ZoneInfo
-) -> Summary:
+def build_summary(*, session: Session, viewer: Official, now: datetime, zone: ZoneInfo) -> Summary:
     """Collect the figures of the viewer's organization (a leader sees what they direct)."""
     today = now.astimezone(zone).date()
     month_start = datetime(today.year, today.month, 1, tzinfo=zone)
@@ -55,10 +53,15 @@ def build_summary(
     elif viewer.role == "official":
         query = query.where(Task.lead_unit_id == viewer.unit_id)
     tasks = list(session.exec(query))
-    summary = Summary(org_name=org.name if org else "", plans=[p.number or "" for p in plans],
-                      today=today, total=len(tasks))
+    summary = Summary(
+        org_name=org.name if org else "",
+        plans=[p.number or "" for p in plans],
+        today=today,
+        total=len(tasks),
+    )
     summary.unit_names = {
-        u.id: u.name for u in session.exec(select(Unit).where(Unit.org_id == viewer.org_id))
+        u.id: u.name
+        for u in session.exec(select(Unit).where(Unit.org_id == viewer.org_id))
         if u.id is not None
     }
     for task in tasks:
@@ -75,8 +78,11 @@ def build_summary(
         if not fresh:
             summary.warning.append(task)
     summary.overdue.sort(key=lambda t: t.due_date or today)
-    kpis = session.exec(select(Indicator).where(Indicator.org_id == viewer.org_id,
-                                                col(Indicator.removed_at).is_(None))).all()
+    kpis = session.exec(
+        select(Indicator).where(
+            Indicator.org_id == viewer.org_id, col(Indicator.removed_at).is_(None)
+        )
+    ).all()
     summary.kpis = len(kpis)
     summary.kpis_with_value = sum(1 for k in kpis if k.current_value)
     return summary
@@ -87,36 +93,68 @@ def render_summary(summary: Summary, locale: str) -> str:
     s = summary
     lines = [t(locale, "📊 {org}: tình hình thực hiện kế hoạch", org=s.org_name)]
     if s.plans:
-        lines.append(t(locale, "Kế hoạch: {plans} · đến {date}", plans=", ".join(s.plans),
-                       date=fmt_date(s.today, locale)))
+        lines.append(
+            t(
+                locale,
+                "Kế hoạch: {plans} · đến {date}",
+                plans=", ".join(s.plans),
+                date=fmt_date(s.today, locale),
+            )
+        )
     if not s.total:
         lines.append(t(locale, "Chưa có nhiệm vụ nào."))
         return "\n".join(lines)
     lines.append(tn(locale, "Tổng số {n} nhiệm vụ", "Tổng số {n} nhiệm vụ", s.total))
-    lines.append(t(
-        locale, "✅ Xong {done} · 🔄 Đang làm {doing} · ⚠️ Vướng {blocked} · ⏸ Chưa làm {todo}",
-        done=s.by_status["done"], doing=s.by_status["in_progress"],
-        blocked=s.by_status["blocked"], todo=s.by_status["not_started"]))
+    lines.append(
+        t(
+            locale,
+            "✅ Xong {done} · 🔄 Đang làm {doing} · ⚠️ Vướng {blocked} · ⏸ Chưa làm {todo}",
+            done=s.by_status["done"],
+            doing=s.by_status["in_progress"],
+            blocked=s.by_status["blocked"],
+            todo=s.by_status["not_started"],
+        )
+    )
     mark = "✅" if s.monthly_rate >= MONTHLY_UPDATE_TARGET else "❗"
-    lines.append(t(locale, "{mark} Cập nhật trong tháng: {n}/{total} ({rate}), yêu cầu ≥ {target}",
-                   mark=mark, n=s.updated_this_month, total=s.total,
-                   rate=fmt_percent(s.monthly_rate, locale),
-                   target=fmt_percent(MONTHLY_UPDATE_TARGET, locale)))
+    lines.append(
+        t(
+            locale,
+            "{mark} Cập nhật trong tháng: {n}/{total} ({rate}), yêu cầu ≥ {target}",
+            mark=mark,
+            n=s.updated_this_month,
+            total=s.total,
+            rate=fmt_percent(s.monthly_rate, locale),
+            target=fmt_percent(MONTHLY_UPDATE_TARGET, locale),
+        )
+    )
     if s.overdue:
-        lines.append(tn(locale, "⏰ Quá hạn: {n} nhiệm vụ", "⏰ Quá hạn: {n} nhiệm vụ",
-                        len(s.overdue)))
+        lines.append(
+            tn(locale, "⏰ Quá hạn: {n} nhiệm vụ", "⏰ Quá hạn: {n} nhiệm vụ", len(s.overdue))
+        )
         lines += [_task_row(task, s, locale) for task in s.overdue[:LIST_LIMIT]]
     if s.blocked:
-        lines.append(tn(locale, "⚠️ Có vướng mắc: {n} nhiệm vụ", "⚠️ Có vướng mắc: {n} nhiệm vụ",
-                        len(s.blocked)))
+        lines.append(
+            tn(
+                locale,
+                "⚠️ Có vướng mắc: {n} nhiệm vụ",
+                "⚠️ Có vướng mắc: {n} nhiệm vụ",
+                len(s.blocked),
+            )
+        )
         lines += [_task_row(task, s, locale) for task in s.blocked[:LIST_LIMIT]]
     if s.warning:
-        lines.append(tn(locale, "🔔 Diện cảnh báo (chưa cập nhật tháng này): {n} nhiệm vụ",
-                        "🔔 Diện cảnh báo (chưa cập nhật tháng này): {n} nhiệm vụ",
-                        len(s.warning)))
+        lines.append(
+            tn(
+                locale,
+                "🔔 Diện cảnh báo (chưa cập nhật tháng này): {n} nhiệm vụ",
+                "🔔 Diện cảnh báo (chưa cập nhật tháng này): {n} nhiệm vụ",
+                len(s.warning),
+            )
+        )
     if s.kpis:
-        lines.append(t(locale, "📏 Chỉ tiêu có số liệu: {n}/{total}", n=s.kpis_with_value,
-                       total=s.kpis))
+        lines.append(
+            t(locale, "📏 Chỉ tiêu có số liệu: {n}/{total}", n=s.kpis_with_value, total=s.kpis)
+        )
     return "\n".join(lines)
 
 

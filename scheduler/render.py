@@ -100,10 +100,14 @@ def task_buttons(task: Task, locale: str) -> tuple[tuple[Button, ...], ...]:
     """The buttons under a reminder about one task."""
     tid = task.id
     return (
-        (Button(t(locale, "✅ Đã xong"), f"d:{tid}"),
-         Button(t(locale, "📝 Cập nhật tiến độ"), f"p:{tid}")),
-        (Button(t(locale, "⚠️ Báo vướng mắc"), f"b:{tid}"),
-         Button(t(locale, "⏳ Xin gia hạn"), f"x:{tid}")),
+        (
+            Button(t(locale, "✅ Đã xong"), f"d:{tid}"),
+            Button(t(locale, "📝 Cập nhật tiến độ"), f"p:{tid}"),
+        ),
+        (
+            Button(t(locale, "⚠️ Báo vướng mắc"), f"b:{tid}"),
+            Button(t(locale, "⏳ Xin gia hạn"), f"x:{tid}"),
+        ),
         (Button(t(locale, "⏰ Nhắc lại sau"), f"s:{tid}"),),
     )
 
@@ -112,7 +116,9 @@ def render_reminder(
     rows: Sequence[OutboxMessage],
     tasks: dict[int, Task],
     indicators: dict[int, Indicator],
-    *, locale: str, today: date,
+    *,
+    locale: str,
+    today: date,
 ) -> Outbound:
     """Render the due outbox rows of one recipient as one message."""
     reasons = [r.reason or "monthly" for r in rows]
@@ -126,27 +132,43 @@ def render_reminder(
         lines.append(task_line(task, locale, today, with_status=True))
     hidden = len(task_rows) - MAX_TASKS_IN_ONE_MESSAGE
     if hidden > 0:
-        lines.append(tn(locale, "… và {n} nhiệm vụ khác: gõ /tasks để xem.",
-                        "… và {n} nhiệm vụ khác: gõ /tasks để xem.", hidden))
+        lines.append(
+            tn(
+                locale,
+                "… và {n} nhiệm vụ khác: gõ /tasks để xem.",
+                "… và {n} nhiệm vụ khác: gõ /tasks để xem.",
+                hidden,
+            )
+        )
     for kpi in kpi_rows[:MAX_TASKS_IN_ONE_MESSAGE]:
         current = kpi.current_value or t(locale, "chưa có")
-        lines.append(f"{task_label(kpi)}. {shorten(kpi.text)}\n   "
-                     + t(locale, "Số liệu hiện tại: {value}", value=current))
+        lines.append(
+            f"{task_label(kpi)}. {shorten(kpi.text)}\n   "
+            + t(locale, "Số liệu hiện tại: {value}", value=current)
+        )
     if len(task_rows) == 1 and not kpi_rows:
-        lines.append(t(locale, "Trả lời tin này để báo tiến độ, ví dụ: \"đang làm 70%, "
-                               "dự kiến xong 25/12\"."))
+        lines.append(
+            t(locale, 'Trả lời tin này để báo tiến độ, ví dụ: "đang làm 70%, dự kiến xong 25/12".')
+        )
         return Outbound(text="\n".join(lines), buttons=task_buttons(task_rows[0], locale))
     if kpi_rows and not task_rows:
-        lines.append(t(locale, "Trả lời tin này bằng số liệu, ví dụ: \"đạt 85%\"."))
+        lines.append(t(locale, 'Trả lời tin này bằng số liệu, ví dụ: "đạt 85%".'))
         if len(kpi_rows) == 1:
             button = Button(t(locale, "📏 Nhập số liệu"), f"v:{kpi_rows[0].id}")
             return Outbound(text="\n".join(lines), buttons=((button,),))
         return Outbound(text="\n".join(lines))
-    lines.append(t(locale, "Trả lời kèm số nhiệm vụ, ví dụ: \"{label} đã xong\".",
-                   label=task_label(task_rows[0]) if task_rows else "1"))
+    lines.append(
+        t(
+            locale,
+            'Trả lời kèm số nhiệm vụ, ví dụ: "{label} đã xong".',
+            label=task_label(task_rows[0]) if task_rows else "1",
+        )
+    )
     buttons = tuple(
-        (Button(f"✅ {task_label(task)}", f"d:{task.id}"),
-         Button(f"📝 {task_label(task)}", f"p:{task.id}"))
+        (
+            Button(f"✅ {task_label(task)}", f"d:{task.id}"),
+            Button(f"📝 {task_label(task)}", f"p:{task.id}"),
+        )
         for task in task_rows[:4]
     )
     return Outbound(text="\n".join(lines), buttons=buttons)
@@ -154,8 +176,22 @@ def render_reminder(
 
 def _dominant(reasons: Sequence[str]) -> str:
     """The most pressing reason among a bundle's rows names the whole message."""
-    order = ["escalation", "overdue", "overdue_weekly", "due_today", "due_1", "due_3", "due_7",
-             "due_14", "snooze", "kpi_period", "yearly_dec", "yearly_nov", "monthly", "catchup"]
+    order = [
+        "escalation",
+        "overdue",
+        "overdue_weekly",
+        "due_today",
+        "due_1",
+        "due_3",
+        "due_7",
+        "due_14",
+        "snooze",
+        "kpi_period",
+        "yearly_dec",
+        "yearly_nov",
+        "monthly",
+        "catchup",
+    ]
     for reason in order:
         if reason in reasons:
             return reason

@@ -34,11 +34,28 @@ def at(y: int, m: int, d: int, hh: int = 8, mm: int = 35) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=VN)
 
 
-def draft_task(section: str, stt: str, title: str, unit: UnitRef = VH, *,
-               kind: str = "once", due: date | None = None, raw: str = "",
-               directing: PersonRef | None = None) -> DraftTask:
-    return DraftTask(section, stt, title, directing, None, [unit], [], "Báo cáo",
-                     Deadline(kind, due, raw or (due.isoformat() if due else "")))  # type: ignore[arg-type]
+def draft_task(
+    section: str,
+    stt: str,
+    title: str,
+    unit: UnitRef = VH,
+    *,
+    kind: str = "once",
+    due: date | None = None,
+    raw: str = "",
+    directing: PersonRef | None = None,
+) -> DraftTask:
+    return DraftTask(
+        section,
+        stt,
+        title,
+        directing,
+        None,
+        [unit],
+        [],
+        "Báo cáo",
+        Deadline(kind, due, raw or (due.isoformat() if due else "")),
+    )  # type: ignore[arg-type]
 
 
 class Kit:
@@ -60,25 +77,36 @@ class Kit:
     # --- setting up ---------------------------------------------------------------------
 
     def import_plan(self, tasks: list[DraftTask], number: str = "45/KH-UBND") -> None:
-        draft = DraftPlan(source_name="kh.docx", source_hash=f"h{len(tasks)}{number}",
-                          number=number, tasks=tasks)
+        draft = DraftPlan(
+            source_name="kh.docx", source_hash=f"h{len(tasks)}{number}", number=number, tasks=tasks
+        )
         with session_scope(self.engine) as s:
             store_plan(session=s, org_id=self.org_id, draft=draft, now=self.clock.now())
 
-    def person(self, name: str, *, role: str = "official", unit: UnitRef | None = None,
-               chair: bool = False, post: str | None = None, linked: bool = True) -> int:
+    def person(
+        self,
+        name: str,
+        *,
+        role: str = "official",
+        unit: UnitRef | None = None,
+        chair: bool = False,
+        post: str | None = None,
+        linked: bool = True,
+    ) -> int:
         """Register a person with a console chat (as if they had opened an invitation)."""
         with session_scope(self.engine) as s:
             unit_row = None
             if unit is not None:
-                unit_row = s.exec(select(Unit).where(Unit.org_id == self.org_id,
-                                                     Unit.key == unit.key)).first()
+                unit_row = s.exec(
+                    select(Unit).where(Unit.org_id == self.org_id, Unit.key == unit.key)
+                ).first()
                 if unit_row is None:
                     unit_row = Unit(org_id=self.org_id, key=unit.key, name=unit.name)
                     s.add(unit_row)
                     s.flush()
-            existing = s.exec(select(Official).where(Official.org_id == self.org_id,
-                                                     Official.name == name)).first()
+            existing = s.exec(
+                select(Official).where(Official.org_id == self.org_id, Official.name == name)
+            ).first()
             official = existing or Official(org_id=self.org_id, name=name)
             official.role, official.is_chair, official.post = role, chair, post
             official.unit_id = unit_row.id if unit_row else None
@@ -88,8 +116,14 @@ class Kit:
             assert official.id is not None
             chat = f"console-{official.id}"
             if linked:
-                s.add(ChatLink(channel=CHANNEL, chat_id=chat, official_id=official.id,
-                               linked_at=self.clock.now()))
+                s.add(
+                    ChatLink(
+                        channel=CHANNEL,
+                        chat_id=chat,
+                        official_id=official.id,
+                        linked_at=self.clock.now(),
+                    )
+                )
             self.chats[name] = chat
             self.transport.names[chat] = name
             return official.id
@@ -141,8 +175,11 @@ class Kit:
 
     def task(self, stt: str, section: str = "I") -> Task:
         with session_scope(self.engine, readonly=True) as s:
-            task = s.exec(select(Task).where(Task.org_id == self.org_id, Task.stt == stt,
-                                             Task.section == section)).one()
+            task = s.exec(
+                select(Task).where(
+                    Task.org_id == self.org_id, Task.stt == stt, Task.section == section
+                )
+            ).one()
             return task
 
     def plan(self) -> Plan:

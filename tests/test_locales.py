@@ -21,7 +21,9 @@ def _source_msgids() -> set[str]:
     found: set[str] = set()
     for package in PACKAGES:
         for _file, _line, message, _comments, _ctx in extract_from_dir(
-            str(REPO / package), method_map=[("**.py", "python")], keywords=KEYWORDS,
+            str(REPO / package),
+            method_map=[("**.py", "python")],
+            keywords=KEYWORDS,
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found
@@ -70,8 +72,11 @@ def test_no_f_string_is_used_as_a_message_id() -> None:
                 if not isinstance(node, ast.Call):
                     continue
                 func = node.func
-                name = func.id if isinstance(func, ast.Name) else (
-                    func.attr if isinstance(func, ast.Attribute) else "")
+                name = (
+                    func.id
+                    if isinstance(func, ast.Name)
+                    else (func.attr if isinstance(func, ast.Attribute) else "")
+                )
                 position = {"t": 1, "tn": 1, "N_": 0, "_": 0}.get(name)
                 if position is None or len(node.args) <= position:
                     continue
@@ -87,7 +92,9 @@ def test_catalogs_are_compiled() -> None:
 def test_messages_render_in_both_languages() -> None:
     assert t("vi", "Đã hủy.") == "Đã hủy."
     assert t("en", "Đã hủy.") != "Đã hủy."
-    assert tn("vi", "Tổng số {n} nhiệm vụ", "Tổng số {n} nhiệm vụ", 1234) == "Tổng số 1.234 nhiệm vụ"
+    assert (
+        tn("vi", "Tổng số {n} nhiệm vụ", "Tổng số {n} nhiệm vụ", 1234) == "Tổng số 1.234 nhiệm vụ"
+    )
 
 
 def test_dates_numbers_and_percentages_follow_the_reader() -> None:

@@ -19,7 +19,8 @@ counts against no client; each run gets a fresh server. The runs, in alternating
     TelegramTransport and the ``Bot`` of ``make_bot``, and commits each outcome.
 
 Reported: each run's median rate over the rounds, ``sender / httpx_loop`` (target: at
-least 0.5) and ``sender / raw_httpx``. The machine's other load moves single runs a lot; the medians move less.
+least 0.5) and ``sender / raw_httpx``. The machine's other load moves single runs a lot;
+the medians move less.
 """
 
 from __future__ import annotations

@@ -73,12 +73,21 @@ def run_bench(*, quick: bool = False, only: list[str] | None = None) -> int:
     names = only or list(BENCHES)
     unknown = [n for n in names if n not in BENCHES]
     if unknown:
-        print(t("vi", "Không có các phép đo {names}; có: {known}", names=", ".join(unknown),
-                known=", ".join(BENCHES)), file=sys.stderr)
+        print(
+            t(
+                "vi",
+                "Không có các phép đo {names}; có: {known}",
+                names=", ".join(unknown),
+                known=", ".join(BENCHES),
+            ),
+            file=sys.stderr,
+        )
         return 2
     results: dict[str, Any] = {
-        "python": platform.python_version(), "machine": platform.machine(),
-        "cpus": os.cpu_count(), "quick": quick,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "quick": quick,
     }
     for name in names:
         print(f"== {name} ==", flush=True)

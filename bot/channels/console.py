@@ -95,31 +95,42 @@ def find_official(app: App, who: str, org_code: str | None = None) -> Official:
     if len(matches) != 1:
         names = ", ".join(o.name for o in officials[:8]) or "—"
         raise UserError(
-            N_("Không tìm thấy đúng một cán bộ tên \"{who}\". Cán bộ hiện có: {names}"),
-            who=who, names=names)
+            N_('Không tìm thấy đúng một cán bộ tên "{who}". Cán bộ hiện có: {names}'),
+            who=who,
+            names=names,
+        )
     return matches[0]
 
 
 def link_console_chat(app: App, official: Official) -> str:
     chat_id = chat_id_for(official)
     with session_scope(app.engine) as session:
-        link = session.exec(select(ChatLink).where(ChatLink.channel == CHANNEL,
-                                                   ChatLink.chat_id == chat_id)).first()
+        link = session.exec(
+            select(ChatLink).where(ChatLink.channel == CHANNEL, ChatLink.chat_id == chat_id)
+        ).first()
         if link is None:
-            session.add(ChatLink(channel=CHANNEL, chat_id=chat_id, official_id=official.id,
-                                 linked_at=app.clock.now()))
+            session.add(
+                ChatLink(
+                    channel=CHANNEL,
+                    chat_id=chat_id,
+                    official_id=official.id,
+                    linked_at=app.clock.now(),
+                )
+            )
     return chat_id
 
 
 class ConsoleSession:
     """Runs the loop of one person in the terminal, or drives it from a script (the demo)."""
 
-    def __init__(self, app: App, transport: ConsoleTransport, *,
-                 horizon_days: int = DEFAULT_HORIZON_DAYS) -> None:
+    def __init__(
+        self, app: App, transport: ConsoleTransport, *, horizon_days: int = DEFAULT_HORIZON_DAYS
+    ) -> None:
         self.app = app
         self.transport = transport
-        self.sender = Sender(app.engine, {CHANNEL: transport}, clock=app.clock,
-                             zone=app.settings.zone)
+        self.sender = Sender(
+            app.engine, {CHANNEL: transport}, clock=app.clock, zone=app.settings.zone
+        )
         self.horizon = timedelta(days=horizon_days)
         self._updates = itertools.count(1)
 
@@ -133,59 +144,108 @@ class ConsoleSession:
     def say(self, chat_id: str, text: str, *, reply: bool = False) -> None:
         """Deliver what a person typed, as the phone channels do, and show the answers."""
         reply_to = self.transport.last_reminder.get(chat_id) if reply else None
-        self._receive(Inbound(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, text=text,
-                              reply_to=reply_to, message_id=str(next(self._updates))))
+        self._receive(
+            Inbound(
+                channel=CHANNEL,
+                chat_id=chat_id,
+                user_id=chat_id,
+                text=text,
+                reply_to=reply_to,
+                message_id=str(next(self._updates)),
+            )
+        )
 
     def send_file(self, chat_id: str, path: Path, *, caption: str = "") -> None:
         """Send a local file as a document, as a phone does; its file id is its path."""
-        self._receive(Inbound(
-            channel=CHANNEL, chat_id=chat_id, user_id=chat_id, text=caption,
-            message_id=str(next(self._updates)),
-            attachment=Attachment(kind="document", file_id=str(path.resolve()),
-                                  file_name=path.name, size=path.stat().st_size)))
+        self._receive(
+            Inbound(
+                channel=CHANNEL,
+                chat_id=chat_id,
+                user_id=chat_id,
+                text=caption,
+                message_id=str(next(self._updates)),
+                attachment=Attachment(
+                    kind="document",
+                    file_id=str(path.resolve()),
+                    file_name=path.name,
+                    size=path.stat().st_size,
+                ),
+            )
+        )
 
     def press(self, chat_id: str, number: int) -> bool:
         buttons = self.transport.last_buttons.get(chat_id, [])
         if not 1 <= number <= len(buttons):
             return False
         _label, data, message_id = buttons[number - 1]
-        self._receive(Inbound(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, button=data,
-                              button_message_id=message_id, callback_id=f"cb{message_id}"))
+        self._receive(
+            Inbound(
+                channel=CHANNEL,
+                chat_id=chat_id,
+                user_id=chat_id,
+                button=data,
+                button_message_id=message_id,
+                callback_id=f"cb{message_id}",
+            )
+        )
         return True
 
     def _receive(self, inbound: Inbound) -> None:
         now = self.app.clock.now()
         update_id = uuid.uuid4().hex  # each line typed is new, whatever the simulated clock says
         store(self.app.engine, channel=CHANNEL, update_id=update_id, inbound=inbound, now=now)
-        process_pending(self.app.engine, now=now, zone=self.app.settings.zone,
-                        channels=[CHANNEL], default_locale=self.app.locale,
-                        fetch_file=read_local_file,
-                        max_upload_bytes=self.app.settings.max_upload_mb * 1024 * 1024)
+        process_pending(
+            self.app.engine,
+            now=now,
+            zone=self.app.settings.zone,
+            channels=[CHANNEL],
+            default_locale=self.app.locale,
+            fetch_file=read_local_file,
+            max_upload_bytes=self.app.settings.max_upload_mb * 1024 * 1024,
+        )
         asyncio.run(self.sender.run_once())
 
     def next_due(self) -> datetime | None:
         with session_scope(self.app.engine, readonly=True) as session:
             row = session.exec(
-                select(OutboxMessage).where(OutboxMessage.state == "pending",
-                                            OutboxMessage.channel == CHANNEL)
+                select(OutboxMessage)
+                .where(OutboxMessage.state == "pending", OutboxMessage.channel == CHANNEL)
                 .order_by(col(OutboxMessage.due_at))
             ).first()
         return row.due_at if row else None
 
 
-def run_console(app: App, who: str, *, org_code: str | None = None,
-                read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
+def run_console(
+    app: App,
+    who: str,
+    *,
+    org_code: str | None = None,
+    read: Callable[[str], str] = input,
+    out: TextIO = sys.stdout,
+) -> int:
     """The interactive loop of ``python -m bot console``."""
     official = find_official(app, who, org_code)
     chat_id = link_console_chat(app, official)
     transport = ConsoleTransport(names={chat_id: official.name}, out=out)
     console = ConsoleSession(app, transport)
     loc = official.locale
-    print(t(loc, "Đang trò chuyện với Đôn Đốc với tư cách {name}. Giờ của bot: {now}.",
-            name=official.name, now=fmt_datetime(app.clock.now().astimezone(app.settings.zone),
-                                                 loc)), file=out)
-    print(t(loc, "Gõ #1 để bấm nút 1, \"> nội dung\" để trả lời tin nhắc gần nhất, :next để "
-                 "chuyển đến lời nhắc kế tiếp, :quit để thoát."), file=out)
+    print(
+        t(
+            loc,
+            "Đang trò chuyện với Đôn Đốc với tư cách {name}. Giờ của bot: {now}.",
+            name=official.name,
+            now=fmt_datetime(app.clock.now().astimezone(app.settings.zone), loc),
+        ),
+        file=out,
+    )
+    print(
+        t(
+            loc,
+            'Gõ #1 để bấm nút 1, "> nội dung" để trả lời tin nhắc gần nhất, :next để '
+            "chuyển đến lời nhắc kế tiếp, :quit để thoát.",
+        ),
+        file=out,
+    )
     console.tick()
     while True:
         try:
@@ -202,12 +262,24 @@ def run_console(app: App, who: str, *, org_code: str | None = None,
         if line == ":next":
             due = console.next_due()
             if due is None or not isinstance(app.clock, SimulatedClock):
-                print(t(loc, "Không có lời nhắc nào đang chờ (hoặc đồng hồ là giờ thật; "
-                             "hãy chạy với --now)."), file=out)
+                print(
+                    t(
+                        loc,
+                        "Không có lời nhắc nào đang chờ (hoặc đồng hồ là giờ thật; "
+                        "hãy chạy với --now).",
+                    ),
+                    file=out,
+                )
                 continue
             app.clock.set(max(due, app.clock.now()))
-            print(t(loc, "⏩ Giờ của bot: {now}", now=fmt_datetime(
-                app.clock.now().astimezone(app.settings.zone), loc)), file=out)
+            print(
+                t(
+                    loc,
+                    "⏩ Giờ của bot: {now}",
+                    now=fmt_datetime(app.clock.now().astimezone(app.settings.zone), loc),
+                ),
+                file=out,
+            )
             console.tick()
             continue
         if line[0] == "#" and line[1:].isdigit():
@@ -215,7 +287,7 @@ def run_console(app: App, who: str, *, org_code: str | None = None,
                 print(t(loc, "Không có nút số {n}.", n=line[1:]), file=out)
             continue
         if line.startswith("/import ") or line == "/import":
-            path = Path(line[len("/import"):].strip()).expanduser()
+            path = Path(line[len("/import") :].strip()).expanduser()
             if not path.is_file():
                 print(t(loc, "Không tìm thấy tệp {path}.", path=str(path)), file=out)
                 continue

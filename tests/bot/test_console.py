@@ -18,8 +18,15 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_an_official_sees_the_reminder_due_at_the_simulated_time(demo_db: str) -> None:
-    result = run("console", "--as", "Hoàng Thị Lan", "--now", "2026-12-21T08:40",
-                 env={"DATABASE_URL": demo_db}, stdin=":next\n:quit\n")
+    result = run(
+        "console",
+        "--as",
+        "Hoàng Thị Lan",
+        "--now",
+        "2026-12-21T08:40",
+        env={"DATABASE_URL": demo_db},
+        stdin=":next\n:quit\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "Hoàng Thị Lan" in result.stdout
     assert "II.2" in result.stdout  # her task, reminded as its date comes near
@@ -27,8 +34,15 @@ def test_an_official_sees_the_reminder_due_at_the_simulated_time(demo_db: str) -
 
 def test_a_reply_is_understood_and_confirmed_in_the_terminal(demo_db: str) -> None:
     script = "/tasks\nII.2 đã số hóa được 80% hồ sơ, dự kiến xong 28/12\n#1\n:quit\n"
-    result = run("console", "--as", "Hoàng Thị Lan", "--now", "2026-12-21T09:00",
-                 env={"DATABASE_URL": demo_db}, stdin=script)
+    result = run(
+        "console",
+        "--as",
+        "Hoàng Thị Lan",
+        "--now",
+        "2026-12-21T09:00",
+        env={"DATABASE_URL": demo_db},
+        stdin=script,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Nhiệm vụ đang mở" in out
@@ -37,8 +51,15 @@ def test_a_reply_is_understood_and_confirmed_in_the_terminal(demo_db: str) -> No
 
 
 def test_a_leader_asks_for_the_summary(demo_db: str) -> None:
-    result = run("console", "--as", "Nguyễn Văn Hùng", "--now", "2026-12-21T09:00",
-                 env={"DATABASE_URL": demo_db}, stdin="/summary\n:quit\n")
+    result = run(
+        "console",
+        "--as",
+        "Nguyễn Văn Hùng",
+        "--now",
+        "2026-12-21T09:00",
+        env={"DATABASE_URL": demo_db},
+        stdin="/summary\n:quit\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "tình hình thực hiện kế hoạch" in result.stdout
 

@@ -232,7 +232,11 @@ def test_a_stored_plan_can_be_reported_as_json(seed_path, tmp_path: Path) -> Non
             (),
             "Có nhiều xã, phường; hãy chọn bằng --org (một trong: nam-dong, dong-hai).",
         ),
-        ((("nam-dong", "Phường Nam Đồng"),), ("--org", "yet-kieu"), "Không có xã, phường mã yet-kieu"),
+        (
+            (("nam-dong", "Phường Nam Đồng"),),
+            ("--org", "yet-kieu"),
+            "Không có xã, phường mã yet-kieu",
+        ),
     ],
     ids=["no organization", "several without --org", "unknown --org"],
 )

@@ -24,20 +24,33 @@ from models.tables import (
 from plans.draft import PersonRef
 from tests.botkit import KT, VH, VN, Kit, at, draft_task, texts
 
-LEADER = PersonRef("Đỗ Minh Tuấn", "Phó Chủ tịch UBND phường",
-                   "Đồng chí Đỗ Minh Tuấn, Phó Chủ tịch UBND phường")
+LEADER = PersonRef(
+    "Đỗ Minh Tuấn", "Phó Chủ tịch UBND phường", "Đồng chí Đỗ Minh Tuấn, Phó Chủ tịch UBND phường"
+)
 
 
 @pytest.fixture
 def kit(engine: Engine) -> Kit:
     kit = Kit(engine, at(2026, 11, 16))
-    kit.import_plan([
-        draft_task("I", "1", "Xây dựng báo cáo sơ kết Nghị quyết 57", due=date(2026, 11, 30),
-                   directing=LEADER),
-        draft_task("I", "2", "Tổ chức tập huấn kỹ năng số cho cán bộ", due=date(2026, 12, 31),
-                   directing=LEADER),
-        draft_task("II", "1", "Nâng cấp máy tính bộ phận một cửa", KT, due=date(2026, 12, 15)),
-    ])
+    kit.import_plan(
+        [
+            draft_task(
+                "I",
+                "1",
+                "Xây dựng báo cáo sơ kết Nghị quyết 57",
+                due=date(2026, 11, 30),
+                directing=LEADER,
+            ),
+            draft_task(
+                "I",
+                "2",
+                "Tổ chức tập huấn kỹ năng số cho cán bộ",
+                due=date(2026, 12, 31),
+                directing=LEADER,
+            ),
+            draft_task("II", "1", "Nâng cấp máy tính bộ phận một cửa", KT, due=date(2026, 12, 15)),
+        ]
+    )
     kit.person("Bình", unit=VH)
     kit.person("Cường", unit=KT)
     kit.person("Đỗ Minh Tuấn", role="leader")
@@ -63,7 +76,10 @@ def test_reply_to_a_reminder_is_understood_confirmed_and_stored(kit: Kit) -> Non
     assert "Đã lưu cập nhật nhiệm vụ I.1" in done[0].text
     [update] = updates(kit)
     assert (update.status, update.percent, update.expected_date) == (
-        "in_progress", 60.0, date(2026, 11, 27))
+        "in_progress",
+        60.0,
+        date(2026, 11, 27),
+    )
     task = kit.task("1")
     assert task.status == "in_progress" and task.percent == 60.0
 
@@ -76,8 +92,11 @@ def test_done_button_stops_the_reminders_of_that_task(kit: Kit) -> None:
     later = kit.move(at(2026, 11, 27))  # due_1 for 30/11 would be on 27/11
     assert not any("I.1." in m.text for who, m in later if who == "Bình")
     with session_scope(kit.engine, readonly=True) as s:
-        pending = s.exec(select(OutboxMessage).where(
-            OutboxMessage.task_id == kit.task("1").id, OutboxMessage.state == "pending")).all()
+        pending = s.exec(
+            select(OutboxMessage).where(
+                OutboxMessage.task_id == kit.task("1").id, OutboxMessage.state == "pending"
+            )
+        ).all()
     assert pending == []
 
 
@@ -117,8 +136,9 @@ def test_extension_goes_to_the_directing_leader_and_approval_moves_the_deadline(
     on_old_day = kit.move(at(2026, 11, 27))
     assert not any("30/11/2026" in m.text for who, m in on_old_day if who == "Bình")
     day_before_new = kit.move(at(2026, 12, 14))
-    assert any("I.1." in m.text and "15/12/2026" in m.text
-               for who, m in day_before_new if who == "Bình")
+    assert any(
+        "I.1." in m.text and "15/12/2026" in m.text for who, m in day_before_new if who == "Bình"
+    )
 
 
 def test_only_the_directing_leader_may_decide_an_extension(kit: Kit) -> None:
@@ -128,8 +148,15 @@ def test_only_the_directing_leader_may_decide_an_extension(kit: Kit) -> None:
     [request] = kit.received("Đỗ Minh Tuấn")
     approve = next(b.data for row in request.buttons for b in row if b.data.startswith("xa:"))
     # The official tries the leader's button data in their own chat.
-    kit.console._receive(Inbound(channel="console", chat_id=kit.chats["Bình"],
-                                 user_id=kit.chats["Bình"], button=approve, callback_id="x"))
+    kit.console._receive(
+        Inbound(
+            channel="console",
+            chat_id=kit.chats["Bình"],
+            user_id=kit.chats["Bình"],
+            button=approve,
+            callback_id="x",
+        )
+    )
     answer = kit.received("Bình")
     assert "Chỉ lãnh đạo chỉ đạo nhiệm vụ" in answer[0].text
     assert kit.task("1").due_date == date(2026, 11, 30)
@@ -224,8 +251,9 @@ def test_invite_is_for_admins(kit: Kit) -> None:
 
 def test_invitation_links_a_new_chat_once(kit: Kit) -> None:
     with session_scope(kit.engine) as s:
-        token = create_invitation(session=s, org_id=kit.org_id, now=kit.clock.now(),
-                                  post="Chuyên viên")
+        token = create_invitation(
+            session=s, org_id=kit.org_id, now=kit.clock.now(), post="Chuyên viên"
+        )
     greet = kit.say("new-phone", f"/start {token}")
     assert "họ và tên" in greet[0].text
     done = kit.say("new-phone", "Lý Thị Mai")
@@ -239,8 +267,13 @@ def test_invitation_links_a_new_chat_once(kit: Kit) -> None:
 def test_expired_invitation_is_refused(kit: Kit) -> None:
     with session_scope(kit.engine) as s:
         official = s.exec(select(Official).where(Official.name == "Bình")).one()
-        token = create_invitation(session=s, org_id=kit.org_id, now=kit.clock.now(),
-                                  official=official, ttl=timedelta(days=1))
+        token = create_invitation(
+            session=s,
+            org_id=kit.org_id,
+            now=kit.clock.now(),
+            official=official,
+            ttl=timedelta(days=1),
+        )
     kit.clock.set(kit.clock.now() + timedelta(days=2))
     answer = kit.say("late-phone", f"/start {token}")
     assert "không còn hiệu lực" in answer[0].text
@@ -262,8 +295,9 @@ def test_unregistered_group_is_silent_on_chatter_and_shows_no_tasks(kit: Kit) ->
     bình = kit.chats["Bình"]
 
     def group(text: str) -> list[str]:
-        kit.console._receive(Inbound(channel="console", chat_id="-100", user_id=bình,
-                                     text=text, is_group=True))
+        kit.console._receive(
+            Inbound(channel="console", chat_id="-100", user_id=bình, text=text, is_group=True)
+        )
         return [m.text for who, m in kit.new() if who == "-100"]
 
     assert group("I.1 xong rồi nhé") == []
@@ -297,8 +331,9 @@ def test_unknown_command_points_to_help(kit: Kit) -> None:
 
 
 def test_the_same_update_delivered_twice_is_handled_once(kit: Kit) -> None:
-    inbound = Inbound(channel="console", chat_id=kit.chats["Bình"], user_id=kit.chats["Bình"],
-                      text="I.1 xong")
+    inbound = Inbound(
+        channel="console", chat_id=kit.chats["Bình"], user_id=kit.chats["Bình"], text="I.1 xong"
+    )
     now = kit.clock.now()
     assert store(kit.engine, channel="console", update_id="777", inbound=inbound, now=now)
     assert not store(kit.engine, channel="console", update_id="777", inbound=inbound, now=now)
@@ -312,10 +347,20 @@ def test_the_same_update_delivered_twice_is_handled_once(kit: Kit) -> None:
 def test_a_document_after_an_update_is_kept_as_its_evidence(kit: Kit) -> None:
     kit.say("Bình", "I.1 xong")
     kit.press("Bình", "Đúng, lưu lại")
-    kit.console._receive(Inbound(
-        channel="console", chat_id=kit.chats["Bình"], user_id=kit.chats["Bình"],
-        attachment=Attachment(kind="document", file_id="f-1", file_name="bao_cao.pdf",
-                              mime_type="application/pdf", size=1234)))
+    kit.console._receive(
+        Inbound(
+            channel="console",
+            chat_id=kit.chats["Bình"],
+            user_id=kit.chats["Bình"],
+            attachment=Attachment(
+                kind="document",
+                file_id="f-1",
+                file_name="bao_cao.pdf",
+                mime_type="application/pdf",
+                size=1234,
+            ),
+        )
+    )
     assert "minh chứng cho nhiệm vụ I.1" in texts(kit.received("Bình"))
     with session_scope(kit.engine, readonly=True) as s:
         [evidence] = s.exec(select(Evidence)).all()

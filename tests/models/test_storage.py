@@ -20,8 +20,19 @@ from tests.factories import make_org, make_plan, make_task
 def test_migrations_run_up_from_empty_and_create_every_table(empty_engine: Engine) -> None:
     migrate.upgrade(empty_engine)
     tables = set(inspect(empty_engine).get_table_names())
-    assert {"organization", "unit", "official", "plan", "task", "indicator", "progressupdate",
-            "outboxmessage", "inboundupdate", "auditevent", "chatlink"} <= tables
+    assert {
+        "organization",
+        "unit",
+        "official",
+        "plan",
+        "task",
+        "indicator",
+        "progressupdate",
+        "outboxmessage",
+        "inboundupdate",
+        "auditevent",
+        "chatlink",
+    } <= tables
     assert migrate.current_revision(empty_engine) == migrate.head_revision()
 
 
@@ -124,7 +135,9 @@ def test_concurrent_read_then_write_loses_no_update(engine: Engine) -> None:
             for _ in range(25):
                 with session_scope(engine) as s:
                     if engine.dialect.name == "postgresql":
-                        row = s.exec(select(Task).where(Task.id == task_id).with_for_update()).one()
+                        row = s.exec(
+                            select(Task).where(Task.id == task_id).with_for_update()
+                        ).one()
                     else:
                         row = s.exec(select(Task).where(Task.id == task_id)).one()
                     row.percent = (row.percent or 0) + 1

@@ -26,7 +26,8 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Most tests look at one rule at a time, so their policy leaves the monthly nudge of ``once``
 # tasks (on by default) out; it is tested on its own with the real default.
 DEFAULT = ReminderPolicy().merged(
-    {"monthly_kinds": [k for k in ReminderPolicy().monthly_kinds if k != "once"]})
+    {"monthly_kinds": [k for k in ReminderPolicy().monthly_kinds if k != "once"]}
+)
 
 
 def vn(y: int, m: int, d: int, hh: int = 8, mm: int = 30) -> datetime:
