@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from handlers.context import Context
-from models.messages import Outbound
-from models.queries import audit
+from models.messages import Button, Outbound
+from models.queries import audit, task_label, tasks_for_official
 from models.tables import ChatLink, Invitation, Official, Unit
 from plans.store import resolve_official_posts
+from scheduler.render import task_line
 
 INVITE_TTL = timedelta(days=7)
+WELCOME_TASKS = 5
 MAX_NAME = 120
 
 
@@ -158,17 +160,22 @@ def _link(ctx: Context, invitation: Invitation, official: Official) -> list[Outb
     )
     unit = ctx.session.get(Unit, official.unit_id) if official.unit_id else None
     where = f" ({unit.name})" if unit else ""
-    return [
-        ctx.reply(
-            ctx._(
-                "Đã đăng ký xong, chào đồng chí {name}{where}! Bot sẽ nhắc việc "
-                "theo kế hoạch; đồng chí chỉ cần trả lời tin nhắc. Gõ /tasks để xem "
-                "nhiệm vụ.",
-                name=official.name,
-                where=where,
-            )
-        )
-    ]
+    welcome = ctx._(
+        "Đã đăng ký xong, chào đồng chí {name}{where}! Bot sẽ nhắc việc "
+        "theo kế hoạch; đồng chí chỉ cần trả lời tin nhắc.",
+        name=official.name,
+        where=where,
+    )
+    # The open tasks come with their buttons: a report needs no command and no waiting.
+    tasks = tasks_for_official(session=ctx.session, official=official)
+    if not tasks:
+        return [ctx.reply(welcome)]
+    lines = [welcome, ctx._("Nhiệm vụ đang mở, bấm để báo tiến độ:")]
+    lines += [task_line(task, ctx.locale, ctx.today) for task in tasks[:WELCOME_TASKS]]
+    buttons = tuple(
+        (Button(f"📝 {task_label(task)}", f"p:{task.id}"),) for task in tasks[:WELCOME_TASKS]
+    )
+    return [ctx.reply("\n".join(lines), buttons)]
 
 
 def _ask_admin(ctx: Context) -> Outbound:

@@ -20,6 +20,7 @@ from models.tables import (
     OutboxMessage,
     ProgressUpdate,
     Task,
+    Unit,
 )
 from plans.draft import PersonRef
 from tests.botkit import KT, VH, VN, Kit, at, draft_task, texts
@@ -398,3 +399,19 @@ def test_a_task_a_leader_does_not_direct_is_not_in_his_summary(kit: Kit) -> None
     with session_scope(kit.engine, readonly=True) as s:
         task = s.exec(select(Task).where(Task.stt == "1", Task.section == "II")).one()
     assert task.directing_official_id is None
+
+
+def test_from_invitation_to_a_confirmed_update_without_typing_a_command(kit: Kit) -> None:
+    """The phone sends /start itself when the link is opened; the rest is buttons and words."""
+    with session_scope(kit.engine) as s:
+        unit = s.exec(select(Unit).where(Unit.key == VH.key)).one()
+        token = create_invitation(session=s, org_id=kit.org_id, now=kit.clock.now(), unit=unit)
+    kit.say("phone", f"/start {token}")  # what Telegram sends when the link is opened
+    welcome = kit.say("phone", "Lý Thị Mai")
+    assert "Đã đăng ký xong" in welcome[0].text and "I.1" in welcome[0].text
+    prompt = kit.press("phone", "📝 I.1")
+    assert "I.1" in prompt[0].text
+    kit.say("phone", "đang làm 50%")
+    kit.press("phone", "Đúng, lưu lại")
+    [update] = updates(kit)
+    assert update.percent == 50.0 and update.task_id == kit.task("1").id
