@@ -14,6 +14,7 @@ from locales import N_, t
 from models.db import session_scope
 from models.queries import org_by_code
 from models.tables import Official, Organization, Unit
+from plans.store import find_unit
 from plans.vntext import fold_key
 
 
@@ -60,17 +61,10 @@ def find_org(session: Session, code: str | None) -> Organization:
 
 
 def _unit(session: Session, org: Organization, name: str) -> Unit:
-    wanted = fold_key(name)
-    units = session.exec(select(Unit).where(Unit.org_id == org.id)).all()
-    for unit in units:
-        if wanted in (fold_key(unit.name), unit.key) or any(
-            fold_key(a) == wanted for a in unit.aliases
-        ):
-            return unit
-    partial = [u for u in units if wanted and wanted in fold_key(u.name)]
-    if len(partial) == 1:
-        return partial[0]
-    raise UserError(N_('Không có đơn vị "{name}" trong kế hoạch đã nhập.'), name=name)
+    unit = find_unit(session=session, org_id=org.id or 0, text=name)
+    if unit is None:
+        raise UserError(N_('Không có đơn vị "{name}" trong kế hoạch đã nhập.'), name=name)
+    return unit
 
 
 def add_official(

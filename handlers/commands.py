@@ -15,7 +15,8 @@ from models.queries import (
     tasks_for_official,
     tasks_visible_to,
 )
-from models.tables import Official, Unit
+from models.tables import ChatLink, Official, Unit
+from plans.store import find_unit
 from plans.vntext import fold_key
 from reports.summary import build_summary, render_summary
 from scheduler.render import STATUS_LABELS, task_line
@@ -40,6 +41,7 @@ HELP = {
         "Đôn Đốc: quản trị kế hoạch.\n"
         "• Gửi tệp kế hoạch (.docx, .xlsx) để nhập phụ lục nhiệm vụ.\n"
         "/invite <họ tên hoặc đơn vị>: tạo đường dẫn mời\n"
+        "/group <đơn vị>: (trong nhóm chat) đăng ký nhóm cho đơn vị\n"
         "/summary: tình hình thực hiện · /tasks: mọi nhiệm vụ\n"
         "/task 3: chi tiết nhiệm vụ · /lang: đổi ngôn ngữ"
     ),
@@ -186,18 +188,7 @@ def invite(ctx: Context) -> list[Outbound]:
     )
     unit = None
     if official is None:
-        units = ctx.session.exec(select(Unit).where(Unit.org_id == ctx.official.org_id)).all()
-        unit = next(
-            (
-                u
-                for u in units
-                if wanted in (fold_key(u.name), u.key)
-                or any(fold_key(a) == wanted for a in u.aliases)
-            ),
-            None,
-        )
-        if unit is None:
-            unit = next((u for u in units if wanted and wanted in fold_key(u.name)), None)
+        unit = find_unit(session=ctx.session, org_id=ctx.official.org_id, text=who)
     if official is None and unit is None:
         return [ctx.reply(ctx._('Không tìm thấy cán bộ hay đơn vị "{who}".', who=who[:60]))]
     token = create_invitation(
@@ -229,6 +220,34 @@ def invite_link_for(channel: str, bot_username: str | None, token: str) -> str:
     if channel == "telegram" and bot_username:
         return f"https://t.me/{bot_username}?start={token}"
     return f"/start {token}"
+
+
+def register_group(ctx: Context) -> list[Outbound]:
+    """Register this group chat to a unit (/group <unit>, admins only, in the group)."""
+    if not ctx.inbound.is_group:
+        return [ctx.reply(ctx._("Lệnh /group dùng trong nhóm chat của đơn vị."))]
+    if ctx.official is None or ctx.official.role != "admin":
+        return [ctx.reply(ctx._("Chỉ văn phòng (quản trị) mới đăng ký được nhóm."))]
+    name = ctx.inbound.text.partition(" ")[2].strip()
+    unit = find_unit(session=ctx.session, org_id=ctx.official.org_id, text=name) if name else None
+    if unit is None:
+        return [
+            ctx.reply(
+                ctx._(
+                    'Không tìm thấy đơn vị "{name}". Ví dụ: /group Phòng Văn hóa - Xã hội',
+                    name=name[:60],
+                )
+            )
+        ]
+    link = ctx.session.exec(
+        select(ChatLink).where(
+            ChatLink.channel == ctx.inbound.channel, ChatLink.chat_id == ctx.inbound.chat_id
+        )
+    ).first() or ChatLink(channel=ctx.inbound.channel, chat_id=ctx.inbound.chat_id)
+    link.is_group, link.unit_id, link.official_id = True, unit.id, None
+    link.linked_at = ctx.now
+    ctx.session.add(link)
+    return [ctx.reply(ctx._("Nhóm này đã được đăng ký cho {unit}.", unit=unit.name))]
 
 
 def cancel(ctx: Context) -> list[Outbound]:

@@ -71,6 +71,8 @@ def group_not_registered(ctx: Context) -> list[Outbound]:
 
 
 def unknown_user(ctx: Context) -> list[Outbound]:
+    if ctx.inbound.is_group and _command(ctx) is None:
+        return []  # strangers chatting in a registered group are not the bot's business
     return [
         ctx.reply(
             ctx._(
@@ -116,6 +118,8 @@ def _awaiting(state: str) -> Predicate:
 ROUTES: list[tuple[str, Predicate, Handler]] = [
     # Guards: refuse what must not reach a handler.
     ("too long", lambda c: len(c.inbound.text) > MAX_TEXT, too_long),
+    # An admin registers a group to a unit from inside it; until then a group sees nothing.
+    ("/group", is_command("group", "nhom"), commands.register_group),
     ("unregistered group", _is_unregistered_group, group_not_registered),
     # Registration works for people the bot does not know yet.
     ("/start", is_command("start"), registration.start),

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from models.tables import AuditEvent, Indicator, Official, Plan, Task, Unit
 from plans.draft import DraftIndicator, DraftPlan, DraftTask, PersonRef, UnitRef
+from plans.units import make_unit
 from plans.vntext import fold_key
 
 SAME_ROW_SIMILARITY = 0.55  # same section and number, wording at least this close
@@ -394,3 +395,20 @@ def resolve_official_posts(*, session: Session, official: Official) -> int:
             session.add(task)
             count += 1
     return count
+
+
+def find_unit(*, session: Session, org_id: int, text: str) -> Unit | None:
+    """Return the organization's unit named by ``text`` however it is spelled ("VH-XH").
+
+    The canonical key first, then the spellings seen in plans, then a unique partial name.
+    """
+    units = session.exec(select(Unit).where(Unit.org_id == org_id)).all()
+    wanted = fold_key(text)
+    ref = make_unit(text)
+    for unit in units:
+        if (ref is not None and unit.key == ref.key) or wanted in (fold_key(unit.name), unit.key):
+            return unit
+        if any(fold_key(alias) == wanted for alias in unit.aliases):
+            return unit
+    partial = [u for u in units if wanted and wanted in fold_key(u.name)]
+    return partial[0] if len(partial) == 1 else None

@@ -415,3 +415,22 @@ def test_from_invitation_to_a_confirmed_update_without_typing_a_command(kit: Kit
     kit.press("phone", "Đúng, lưu lại")
     [update] = updates(kit)
     assert update.percent == 50.0 and update.task_id == kit.task("1").id
+
+
+def test_a_group_registered_to_a_unit_by_an_admin_shows_that_units_tasks(kit: Kit) -> None:
+    bình, trang = kit.chats["Bình"], kit.chats["Trang"]
+
+    def group(user: str, text: str) -> list[str]:
+        kit.console._receive(
+            Inbound(channel="console", chat_id="-200", user_id=user, text=text, is_group=True)
+        )
+        return [m.text for who, m in kit.new() if who == "-200"]
+
+    refused = group(bình, "/group Phòng Văn hóa - Xã hội")
+    assert "Chỉ văn phòng" in refused[0]
+    assert "chưa được đăng ký" in group(bình, "/tasks")[0]
+    done = group(trang, "/group Phòng VH-XH")
+    assert "đã được đăng ký cho Phòng Văn hóa - Xã hội" in done[0]
+    listed = group(bình, "/tasks")
+    assert "I.1." in listed[0] and "II.1" not in listed[0]
+    assert group("stranger", "chào cả nhà") == []  # strangers' chatter gets no answer
