@@ -23,8 +23,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 from telegram import (
     Bot,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     Message,
     Update,
@@ -165,15 +163,25 @@ def check_secret(expected: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(expected.encode(), given.encode())
 
 
-def _markup(message: Outbound) -> InlineKeyboardMarkup | None:
+def _markup(message: Outbound) -> dict[str, Any] | None:
+    """The inline keyboard as the Bot API's JSON object, or None without buttons.
+
+    Handed to the Bot as ``api_kwargs={"reply_markup": ...}`` (documented: arbitrary
+    parameters for the API call), which python-telegram-bot serialises like its own
+    InlineKeyboardMarkup's ``to_dict()``: building and converting those objects cost more per
+    message than the whole JSON encoding of the request.
+    """
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in message.buttons
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": b.data} for b in row] for row in message.buttons
         ]
-    )
+    }
+
+
+def _with_markup(markup: dict[str, Any] | None) -> dict[str, Any] | None:
+    return {"reply_markup": markup} if markup is not None else None
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -223,7 +231,7 @@ class TelegramTransport:
                     message.text,
                     chat_id=chat_id,
                     message_id=int(message.edit_of),
-                    reply_markup=markup,
+                    api_kwargs=_with_markup(markup),
                 )
                 return message.edit_of
             except BadRequest as exc:
@@ -237,7 +245,7 @@ class TelegramTransport:
             parts = split_text(message.text)
             for n, part in enumerate(parts, start=1):
                 last = await self.bot.send_message(
-                    chat_id, part, reply_markup=markup if n == len(parts) else None
+                    chat_id, part, api_kwargs=_with_markup(markup if n == len(parts) else None)
                 )
         for f in message.files:
             document = InputFile(f.content, filename=f.file_name)
