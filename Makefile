@@ -38,7 +38,7 @@ test: $(STAMP) $(MO)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	$(BIN)/mypy .
 
 bench: $(STAMP) $(MO)
 	$(BIN)/python -m bot bench

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from models.db import session_scope
 from models.messages import Outbound
 from models.tables import ChatLink, Official, Organization, Plan, Task, Unit
-from plans.draft import Deadline, DraftPlan, DraftTask, PersonRef, UnitRef
+from plans.draft import Deadline, DeadlineKind, DraftPlan, DraftTask, PersonRef, UnitRef
 from plans.store import resolve_official_posts, store_plan
 from plans.units import make_unit
 from scheduler.clock import SimulatedClock
@@ -40,7 +40,7 @@ def draft_task(
     title: str,
     unit: UnitRef = VH,
     *,
-    kind: str = "once",
+    kind: DeadlineKind = "once",
     due: date | None = None,
     raw: str = "",
     directing: PersonRef | None = None,
@@ -55,7 +55,7 @@ def draft_task(
         [],
         "Báo cáo",
         Deadline(kind, due, raw or (due.isoformat() if due else "")),
-    )  # type: ignore[arg-type]
+    )
 
 
 class Kit:

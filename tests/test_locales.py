@@ -33,12 +33,12 @@ def _catalog(lang: str) -> dict[str, str]:
     path = REPO / "locales" / lang / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as fh:
         catalog = read_po(fh)
-    out = {}
+    out: dict[str, str] = {}
     for m in catalog:
         if not m.id:
             continue
-        key = m.id[0] if isinstance(m.id, tuple) else m.id
-        value = m.string[0] if isinstance(m.string, tuple) else m.string
+        key = str(m.id[0] if isinstance(m.id, tuple) else m.id)
+        value = str(m.string[0] if isinstance(m.string, tuple) else m.string)
         out[key] = value
     return out
 

@@ -117,9 +117,9 @@ def test_dates_and_json_round_trip(engine: Engine) -> None:
         task = make_task(s, plan, due_date=date(2026, 3, 31), coord_unit_ids=[3, 4])
         task_id = task.id
     with session_scope(engine, readonly=True) as s:
-        task = s.get(Task, task_id)
-        assert task is not None
-        assert task.due_date == date(2026, 3, 31)
+        stored = s.get(Task, task_id)
+        assert stored is not None
+        assert stored.due_date == date(2026, 3, 31)
         assert task.coord_unit_ids == [3, 4]
 
 

@@ -157,7 +157,7 @@ def test_a_first_import_stores_every_task_with_its_units_and_leaders(engine: Eng
         units = {u.name: u for u in session.exec(select(Unit).where(Unit.org_id == org_id))}
         tasks = tasks_by_title(session, org_id)
         leaders = session.exec(select(Official).where(Official.org_id == org_id)).all()
-    assert sorted(result.added_ids) == sorted(t.id for t in tasks.values())
+    assert sorted(result.added_ids) == sorted(t.id or 0 for t in tasks.values())
     # Three spellings of the culture division are one unit, which keeps each spelling.
     culture = units["Phòng Văn hóa - Xã hội"]
     assert {"Phòng Văn hoá - Xã hội", "phòng Văn hóa – Xã hội phường", "Phòng VH-XH"} <= set(
@@ -204,7 +204,7 @@ def test_a_revision_keeps_reported_progress_on_the_tasks_it_revises(engine: Engi
         report(session, tasks[ZALO], official, status="blocked", percent=10, at=NOW)
         report(session, tasks[NETWORK], official, status="in_progress", percent=70, at=NOW)
         report(session, tasks[SIGNATURE], official, status="in_progress", percent=20, at=NOW)
-        ids = {title: task.id for title, task in tasks.items()}
+        ids = {title: task.id or 0 for title, task in tasks.items()}
 
     result = store(engine, org_id, draft_of(REVISED), LATER)
 
@@ -290,9 +290,12 @@ def test_an_approved_extension_survives_a_revision_that_keeps_the_old_date(
 
     assert camera_id not in kept.rescheduled
     with session_scope(engine, readonly=True) as session:
-        task = session.get(Task, camera_id)
-        assert task is not None
-        assert (task.due_date, task.original_due_date) == (date(2026, 11, 15), date(2026, 9, 30))
+        camera = session.get(Task, camera_id)
+        assert camera is not None
+        assert (camera.due_date, camera.original_due_date) == (
+            date(2026, 11, 15),
+            date(2026, 9, 30),
+        )
 
     # A revision that sets a date of its own overrides the extension.
     later_rows = [row if row[1] != CAMERA else (*row[:-1], "Tháng 12/2026") for row in REVISED]
@@ -300,9 +303,9 @@ def test_an_approved_extension_survives_a_revision_that_keeps_the_old_date(
 
     assert camera_id in moved.rescheduled
     with session_scope(engine, readonly=True) as session:
-        task = session.get(Task, camera_id)
-        assert task is not None
-        assert (task.due_date, task.original_due_date) == (date(2026, 12, 31), None)
+        camera = session.get(Task, camera_id)
+        assert camera is not None
+        assert (camera.due_date, camera.original_due_date) == (date(2026, 12, 31), None)
 
 
 def test_people_and_units_are_not_doubled_by_revisions(engine: Engine) -> None:

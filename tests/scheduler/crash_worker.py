@@ -53,7 +53,7 @@ def left(engine: object) -> int:
 
 async def work(args: argparse.Namespace) -> None:
     options = {"options": f"-csearch_path={args.schema}"} if args.schema else {}
-    engine = make_engine(args.db, **({"connect_args": options} if options else {}))
+    engine = make_engine(args.db, connect_args=options) if options else make_engine(args.db)
     clock = ShiftedClock(datetime.fromisoformat(args.start), args.epoch)
     request = HTTPXRequest(connection_pool_size=16, read_timeout=5, connect_timeout=5)
     async with Bot(args.token, base_url=args.api, request=request) as bot:

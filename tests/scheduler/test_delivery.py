@@ -159,8 +159,8 @@ async def ward(
         zone=VN,
         pacer=Pacer(pacing),
         worker="w1",
-        **options,
-    )  # type: ignore[arg-type]
+        **options,  # type: ignore[arg-type]
+    )
     return Ward(office, api, sender, names)
 
 

@@ -56,7 +56,7 @@ async def deliver(
     """Set the clock to ``moment``, run the sender once and return what went out."""
     office.clock.set(moment)
     before = len(transport.sent)
-    await office.sender(transport, **options).run_once()  # type: ignore[arg-type]
+    await office.sender(transport, **options).run_once()
     return transport.sent[before:]
 
 
@@ -297,7 +297,7 @@ async def test_a_message_due_after_hours_waits_for_the_next_working_morning(
     assert [office.name_of(d.chat_id) for d in sent] == ["An"]
 
 
-def calendar_for_office(office: Office):  # type: ignore[no-untyped-def]
+def calendar_for_office(office: Office):
     from models.tables import Organization
 
     with session_scope(office.engine, readonly=True) as s:
