@@ -9,9 +9,10 @@ where the layout says so (merged cells, header rows marked to repeat) and leaves
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from plans.tables import RawTable
+from plans.tables import RawRow, RawTable
 
 
 @dataclass
@@ -33,3 +34,29 @@ def caption(lines: list[str], *, max_chars: int = 300) -> str:
         if text:
             return text if len(text) <= max_chars else ""
     return ""
+
+
+def line_tables(text: str, cells_of: Callable[[str], list[str] | None]) -> list[RawTable]:
+    """Return each run of table lines of a text as a raw table, captioned by the line above.
+
+    ``cells_of`` gives a line's cells, ``None`` for a line outside any table, or ``[]`` for a
+    table line that carries no row (a markdown separator).
+    """
+    tables: list[RawTable] = []
+    caption_line = ""
+    block: list[RawRow] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        cells = cells_of(line)
+        if cells is not None:
+            if cells:
+                block.append(RawRow(cells, line=number))
+            continue
+        if block:
+            tables.append(RawTable(header=block[0].cells, rows=block[1:], title=caption_line))
+            block = []
+            caption_line = ""
+        if line.strip():
+            caption_line = caption([line])
+    if block:
+        tables.append(RawTable(header=block[0].cells, rows=block[1:], title=caption_line))
+    return tables

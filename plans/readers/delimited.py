@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 
-from plans.readers import caption
+from plans.readers import line_tables
 from plans.tables import RawRow, RawTable
 
 _DELIMITERS = ",;\t|"
@@ -58,26 +58,8 @@ def has_tab_tables(text: str) -> bool:
 
 def read_tables(text: str) -> list[RawTable]:
     """Return each run of tab-separated lines of a text dump as a raw table."""
-    tables: list[RawTable] = []
-    prose: list[str] = []
-    block: list[RawRow] = []
 
-    def close() -> None:
-        if block:
-            tables.append(
-                RawTable(header=block[0].cells, rows=block[1:], title=caption(prose[-1:]))
-            )
-            block.clear()
-            prose.clear()
+    def cells(line: str) -> list[str] | None:
+        return line.rstrip("\r\n").split("\t") if "\t" in line and line.strip() else None
 
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "\t" in line and line.strip():
-            block.append(RawRow(line.rstrip("\r\n").split("\t"), line=number))
-            continue
-        close()
-        if line.strip():
-            prose.append(line)
-        elif prose and len(prose) > 3:
-            del prose[:-3]
-    close()
-    return tables
+    return line_tables(text, cells)

@@ -12,8 +12,8 @@ import itertools
 import re
 
 from plans.interpret import BROKEN
-from plans.readers import caption
-from plans.tables import RawRow, RawTable
+from plans.readers import line_tables
+from plans.tables import RawTable
 
 _SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _PIPE = re.compile(r"(?<!\\)\|")
@@ -47,25 +47,10 @@ def split_row(line: str) -> list[str]:
 
 def read_tables(text: str) -> list[RawTable]:
     """Return each pipe table of a markdown text, with the line above it as its caption."""
-    tables: list[RawTable] = []
-    prose: list[str] = []
-    block: list[RawRow] = []
 
-    def close() -> None:
-        if block:
-            tables.append(
-                RawTable(header=block[0].cells, rows=block[1:], title=caption(prose[-1:]))
-            )
-            block.clear()
-            prose.clear()
+    def cells(line: str) -> list[str] | None:
+        if not is_table_line(line):
+            return None
+        return [] if _SEPARATOR.match(line.strip()) else split_row(line)
 
-    for number, line in enumerate(text.splitlines(), start=1):
-        if is_table_line(line):
-            if not _SEPARATOR.match(line.strip()):
-                block.append(RawRow(split_row(line), line=number))
-            continue
-        close()
-        if line.strip():
-            prose.append(line)
-    close()
-    return tables
+    return line_tables(text, cells)

@@ -13,6 +13,7 @@ pacer and the server run on real time, so volumes stay small.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,7 +35,10 @@ from scheduler.sender import Sender
 from tests.scheduler.kit import VN, Office, at
 
 NOW = at(2026, 11, 18, 9, 0)  # a Wednesday morning; due_7 of tasks due on 30/11
-READ_TIMEOUT = 0.5  # a hanging answer becomes a timeout quickly
+# A hanging answer becomes a timeout quickly where a test makes one hang; elsewhere an answer
+# slowed by a loaded machine must not time out, or the retry is a true duplicate.
+HANG_TIMEOUT = 0.5
+READ_TIMEOUT = 30.0
 FINAL = ("sent", "unreachable", "failed", "cancelled")
 RETRY_PACE = 20
 
@@ -49,19 +53,31 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield server
 
 
-@pytest.fixture
-async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
+@contextlib.asynccontextmanager
+async def telegram_bot(api: FakeBotApi, read_timeout: float) -> AsyncIterator[Bot]:
     request = HTTPXRequest(
         connection_pool_size=16,
-        read_timeout=READ_TIMEOUT,
+        read_timeout=read_timeout,
         write_timeout=5,
         connect_timeout=5,
         pool_timeout=5,
     )
     async with Bot(
         api.token, base_url=api.base_url, base_file_url=api.base_file_url, request=request
-    ) as telegram_bot:
-        yield telegram_bot
+    ) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
+    async with telegram_bot(api, READ_TIMEOUT) as b:
+        yield b
+
+
+@pytest.fixture
+async def hasty_bot(api: FakeBotApi) -> AsyncIterator[Bot]:
+    async with telegram_bot(api, HANG_TIMEOUT) as b:
+        yield b
 
 
 @dataclass
@@ -249,9 +265,9 @@ async def test_server_errors_are_retried_with_growing_back_off(
 
 
 async def test_a_timeout_is_retried_and_a_lost_answer_sends_twice_at_most_once(
-    engine: Engine, api: FakeBotApi, bot: Bot
+    engine: Engine, api: FakeBotApi, hasty_bot: Bot
 ) -> None:
-    w = await ward(engine, api, bot, officials=4, retries=True)
+    w = await ward(engine, api, hasty_bot, officials=4, retries=True)
     lost, delivered = w.chat(w.officials[0]), w.chat(w.officials[1])
     api.hang_next(chat_id=lost)  # nothing done, no answer: a plain timeout
     api.hang_next(chat_id=delivered, deliver=True)  # done, but the answer never comes
