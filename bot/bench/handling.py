@@ -69,68 +69,19 @@ def bench_understanding(n: int = 10_000) -> dict[str, Any]:
 
 def bench_handling(n: int = 10_000) -> dict[str, Any]:
     """Store + handle ``n`` realistic replies from 200 officials on a SQLite file."""
-    from sqlmodel import select
-
+    from bot.bench.ward import seed_ward
     from bot.inbox import process_pending, store
     from models import migrate
-    from models.db import make_engine, session_scope
+    from models.db import make_engine
     from models.messages import Inbound
-    from models.tables import ChatLink, Official, Organization, Unit
-    from plans.draft import Deadline, DraftPlan, DraftTask
-    from plans.store import store_plan
-    from plans.units import make_unit
 
     replies = sample_replies(n)
     now = datetime(2026, 11, 20, 9, 0, tzinfo=VN)
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         migrate.upgrade(engine)
-        units = [
-            unit
-            for name in (
-                "Phòng Văn hóa - Xã hội",
-                "Phòng Kinh tế, Hạ tầng và Đô thị",
-                "Văn phòng HĐND và UBND",
-                "Trung tâm Phục vụ hành chính công",
-                "Công an phường",
-            )
-            if (unit := make_unit(name)) is not None
-        ]
-        rng = random.Random(57)
-        topics = ["dữ liệu", "tập huấn", "hạ tầng", "tuyên truyền"]
-        tasks = [
-            DraftTask(
-                section=["I", "II", "III"][i % 3],
-                stt=str(i // 3 + 1),
-                title=f"Nhiệm vụ chuyển đổi số số {i + 1} về {rng.choice(topics)}",
-                lead_units=[units[i % len(units)]],
-                deadline=Deadline("once", date(2026, 12, 31), "Tháng 12/2026"),
-            )
-            for i in range(40)
-        ]
-        chats = []
-        with session_scope(engine) as s:
-            org = Organization(code="bench", name="Phường Bench")
-            s.add(org)
-            s.flush()
-            store_plan(
-                session=s,
-                org_id=org.id or 0,
-                draft=DraftPlan(source_name="b", source_hash="b", tasks=tasks),
-                now=now,
-            )
-            unit_rows = s.exec(select(Unit)).all()
-            for k in range(200):
-                official = Official(
-                    org_id=org.id or 0,
-                    name=f"Cán bộ {k}",
-                    unit_id=unit_rows[k % len(unit_rows)].id,
-                )
-                s.add(official)
-                s.flush()
-                chat = f"bench-{official.id}"
-                s.add(ChatLink(channel="console", chat_id=chat, official_id=official.id))
-                chats.append(chat)
+        chats = [f"bench-{k}" for k in range(200)]
+        seed_ward(engine, code="bench", channel="console", chats=chats, now=now)
         times = []
         for k, text in enumerate(replies):
             chat = chats[k % len(chats)]

@@ -28,7 +28,7 @@ import itertools
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,16 +40,14 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.app import App
+from bot.bench.ward import seed_ward
 from bot.channels.telegram import make_bot
 from bot.runner import TelegramService
 from bot.settings import Settings
 from bot.testing.fake_bot_api import FakeBotApi
 from models import migrate
 from models.db import make_engine, session_scope
-from models.tables import ChatLink, InboundUpdate, Official, Organization, Unit
-from plans.draft import Deadline, DraftPlan, DraftTask
-from plans.store import store_plan
-from plans.units import make_unit
+from models.tables import InboundUpdate
 from scheduler.clock import SimulatedClock
 from scheduler.pacing import Pacer
 from scheduler.sender import SenderStats
@@ -90,55 +88,13 @@ async def _flood(api: FakeBotApi, texts: list[str], first_chat: int, chats: int)
 
 def _seed(engine: Engine, chats: int) -> None:
     """A ward: a plan of 40 tasks over five units, ``chats`` officials on Telegram."""
-    units = [
-        unit
-        for name in (
-            "Phòng Văn hóa - Xã hội",
-            "Phòng Kinh tế, Hạ tầng và Đô thị",
-            "Văn phòng HĐND và UBND",
-            "Trung tâm Phục vụ hành chính công",
-            "Công an phường",
-        )
-        if (unit := make_unit(name)) is not None
-    ]
-    topics = ("dữ liệu dân cư", "tập huấn kỹ năng số", "hạ tầng mạng", "tuyên truyền")
-    tasks = [
-        DraftTask(
-            section=("I", "II", "III")[i % 3],
-            stt=str(i // 3 + 1),
-            title=f"Nhiệm vụ chuyển đổi số {i + 1} về {topics[i % len(topics)]}",
-            lead_units=[units[i % len(units)]],
-            deadline=Deadline("once", date(2026, 12, 31), "Tháng 12/2026"),
-        )
-        for i in range(40)
-    ]
-    with session_scope(engine) as s:
-        org = Organization(code="bench-telegram", name="Phường Thử Nghiệm")
-        s.add(org)
-        s.flush()
-        store_plan(
-            session=s,
-            org_id=org.id or 0,
-            now=NOW,
-            draft=DraftPlan(source_name="kh.md", source_hash="bench", tasks=tasks),
-        )
-        unit_rows = s.exec(select(Unit)).all()
-        for k in range(chats):
-            official = Official(
-                org_id=org.id or 0,
-                name=f"Cán bộ {k + 1}",
-                unit_id=unit_rows[k % len(unit_rows)].id,
-            )
-            s.add(official)
-            s.flush()
-            s.add(
-                ChatLink(
-                    channel="telegram",
-                    chat_id=str(OUR_CHATS + k),
-                    official_id=official.id,
-                    linked_at=NOW,
-                )
-            )
+    seed_ward(
+        engine,
+        code="bench-telegram",
+        channel="telegram",
+        chats=[str(OUR_CHATS + k) for k in range(chats)],
+        now=NOW,
+    )
 
 
 class _TimedService(TelegramService):
