@@ -366,6 +366,10 @@ class Sender:
                 if task is not None and (task.status == "done" or task.removed_at is not None):
                     dead.append(row.id or 0)  # done tasks stop reminding
                     continue
+                kpi = kpis.get(row.indicator_id) if row.indicator_id else None
+                if kpi is not None and kpi.removed_at is not None:
+                    dead.append(row.id or 0)  # a revision of the plan dropped the indicator
+                    continue
                 if _stale_warning(row, today):
                     dead.append(row.id or 0)  # "due in 3 days" after the date: overdue follows
                     continue

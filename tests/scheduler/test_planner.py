@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from models.db import session_scope
-from models.tables import OutboxMessage, Snooze
+from models.tables import Indicator, OutboxMessage, Snooze
 from scheduler import outbox
 from scheduler.planner import calendar_for
 from tests.scheduler.kit import Delivery, Office, RecordingTransport, at
@@ -367,6 +367,22 @@ async def test_indicator_period_nudges_go_to_the_monitoring_unit(office: Office)
     assert nudge.message.text.startswith(KPI) and "CT5" in nudge.message.text
     await office.walk(office.sender(transport), at(2027, 1, 5, 6, 0))
     assert len(transport.sent) == 1
+
+
+async def test_an_indicator_a_revision_removed_is_not_asked_for(office: Office) -> None:
+    office.clock.set(at(2026, 12, 14, 6, 0))
+    kpi_id = office.indicator("5", unit="VP")
+    office.plan()
+    assert office.rows(OutboxMessage.indicator_id == kpi_id)
+    with session_scope(office.engine) as s:
+        kpi = s.get(Indicator, kpi_id)
+        assert kpi is not None
+        kpi.removed_at = office.clock.now()
+        s.add(kpi)
+    transport = RecordingTransport(office.clock)
+    await office.walk(office.sender(transport), at(2027, 1, 5, 6, 0))
+    assert not transport.sent
+    assert {r.state for r in office.rows(OutboxMessage.indicator_id == kpi_id)} == {"cancelled"}
 
 
 async def test_a_unit_nobody_registered_for_is_reported_not_lost(office: Office) -> None:
